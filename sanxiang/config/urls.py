@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from sanxiang.config.api import api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("staff/", include("sanxiang.workspace.urls")),
+    path("", include("sanxiang.portal.urls")),
+]

@@ -1,0 +1,1 @@
+"""The public site: reads only through published-only selectors."""

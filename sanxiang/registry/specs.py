@@ -1,0 +1,203 @@
+"""The published lists, each described once for the shared review workflow (``sanxiang.org.listing``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sanxiang.core.errors import ValidationError
+from sanxiang.core.validators import validate_email, validate_phone, validate_postcode, validate_region_code
+from sanxiang.org.listing import ListSpec
+from sanxiang.org.models import Agency, Department, Role
+from sanxiang.registry import schemas
+from sanxiang.registry.models import (
+    ComplaintChannel,
+    DocumentTemplate,
+    EnforcementCategory,
+    EnforcementItem,
+    InspectionItem,
+    Officer,
+    Power,
+)
+
+LIST_KEEPERS = frozenset({Role.LEGAL_REVIEWER, Role.ADMINISTRATOR})
+
+
+def _check(errors: dict[str, list[str]], field: str, func: Any, data: dict[str, Any]) -> None:
+    if field in data:
+        try:
+            data[field] = func(data[field])
+        except ValidationError as exc:
+            errors.setdefault(field, []).extend(exc.errors.get("__all__", []) or [exc.message])
+
+
+def _department_of(agency: Agency, data: dict[str, Any], field: str, errors: dict[str, list[str]]) -> None:
+    attname = f"{field}_id"
+    if data.get(attname) is not None and not Department.objects.filter(pk=data[attname], agency=agency).exists():
+        errors.setdefault(field, []).append("承办机构必须是本机构的科室。")
+
+
+def _raise(errors: dict[str, list[str]]) -> None:
+    if errors:
+        raise ValidationError(errors)
+
+
+def clean_power(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    return data
+
+
+def clean_item(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    for field, func in (
+        ("legal_basis", schemas.clean_legal_basis),
+        ("discretion_benchmark", schemas.clean_discretion_benchmark),
+    ):
+        if field in data:
+            try:
+                data[field] = func(data[field])
+            except ValidationError as exc:
+                for name, messages in exc.errors.items():
+                    errors.setdefault(name, []).extend(messages)
+    _department_of(agency, data, "handling_department", errors)
+    if data.get("power_id") is not None and not Power.objects.filter(pk=data["power_id"], agency=agency).exists():
+        errors.setdefault("power", []).append("对应权责事项必须属于本机构。")
+    if data.get("category") != EnforcementCategory.LICENCE and data.get("service_guide"):
+        errors.setdefault("service_guide", []).append("只有行政许可事项填写服务指南。")
+    if data.get("category") == EnforcementCategory.LICENCE and "service_guide" in data and not data["service_guide"]:
+        errors.setdefault("service_guide", []).append("行政许可事项须公示服务指南。")
+    _raise(errors)
+    return data
+
+
+def clean_inspection_item(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    ratio = data.get("ratio_percent")
+    if ratio is not None:
+        try:
+            value = float(str(ratio))
+        except ValueError:
+            errors.setdefault("ratio_percent", []).append("抽查比例应为数字。")
+        else:
+            if not 0 < value <= 100:
+                errors.setdefault("ratio_percent", []).append("抽查比例应大于0且不超过100。")
+    _raise(errors)
+    return data
+
+
+def clean_officer(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    if "categories" in data:
+        try:
+            data["categories"] = schemas.clean_categories(data["categories"])
+        except ValidationError as exc:
+            errors.setdefault("categories", []).extend(exc.errors["categories"])
+    _check(errors, "region", validate_region_code, data)
+    _department_of(agency, data, "department", errors)
+    if data.get("valid_from") and data.get("valid_until") and data["valid_from"] > data["valid_until"]:
+        errors.setdefault("valid_until", []).append("有效期至不能早于有效期起。")
+    _raise(errors)
+    return data
+
+
+def clean_channel(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    _check(errors, "phone", validate_phone, data)
+    _check(errors, "postcode", validate_postcode, data)
+    _check(errors, "email", validate_email, data)
+    _raise(errors)
+    return data
+
+
+POWERS = ListSpec(
+    key="power",
+    title="权责清单",
+    model=Power,
+    fields=("code", "name", "category", "basis", "responsibilities", "accountability"),
+    editor_roles=LIST_KEEPERS,
+    clean=clean_power,
+)
+ITEMS = ListSpec(
+    key="item",
+    title="行政执法事项清单",
+    model=EnforcementItem,
+    fields=(
+        "code",
+        "category",
+        "name",
+        "legal_basis",
+        "discretion_benchmark",
+        "handling_department_id",
+        "time_limit_days",
+        "time_limit_kind",
+        "service_guide",
+        "power_id",
+    ),
+    # Plan 二(一)3(2): the enforcement sections, squads and the legal section keep this list together.
+    editor_roles=LIST_KEEPERS | {Role.DEPARTMENT_HEAD},
+    clean=clean_item,
+)
+INSPECTION_ITEMS = ListSpec(
+    key="inspection_item",
+    title="随机抽查事项清单",
+    model=InspectionItem,
+    fields=(
+        "code",
+        "name",
+        "inspecting_body",
+        "basis",
+        "target_type",
+        "content",
+        "method",
+        "ratio_percent",
+        "frequency",
+        "category",
+    ),
+    editor_roles=LIST_KEEPERS,
+    clean=clean_inspection_item,
+)
+OFFICERS = ListSpec(
+    key="officer",
+    title="人员资格清单",
+    model=Officer,
+    fields=(
+        "department_id",
+        "user_id",
+        "name",
+        "post",
+        "certificate_number",
+        "categories",
+        "region",
+        "region_name",
+        "issuing_authority",
+        "valid_from",
+        "valid_until",
+        "annual_review_year",
+        "annual_review_state",
+    ),
+    editor_roles=LIST_KEEPERS,
+    clean=clean_officer,
+)
+TEMPLATES = ListSpec(
+    key="template",
+    title="文书样本",
+    model=DocumentTemplate,
+    fields=("code", "name", "order", "description", "file", "file_sha256", "placeholders"),
+    editor_roles=LIST_KEEPERS,
+)
+CHANNELS = ListSpec(
+    key="complaint_channel",
+    title="监督举报信息",
+    model=ComplaintChannel,
+    fields=("name", "address", "postcode", "phone", "email", "hours", "procedure"),
+    # Plan 二(一)3(8): the office keeps the complaint channels.
+    editor_roles=LIST_KEEPERS | {Role.OFFICE},
+    clean=clean_channel,
+)
+
+ALL_LISTS: dict[str, ListSpec[Any]] = {
+    "powers": POWERS,
+    "items": ITEMS,
+    "inspection-items": INSPECTION_ITEMS,
+    "officers": OFFICERS,
+    "templates": TEMPLATES,
+    "complaint-channels": CHANNELS,
+}
