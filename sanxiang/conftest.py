@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import settings as hypothesis_settings
 
+from sanxiang.core.models import PublicationStatus
 from sanxiang.org.models import (
     Agency,
     AgencyNature,
@@ -58,6 +59,7 @@ def make_agency(name: str, **extra: Any) -> Agency:
         "level": EnforcementLevel.DISTRICT,
         "sector": "应急管理",
         "region": "211103",
+        "status": PublicationStatus.PUBLISHED,
         **extra,
     }
     return Agency.objects.create(**fields)
@@ -103,3 +105,9 @@ def bureau(db: Any) -> Bureau:
 
 
 TODAY = dt.date(2026, 11, 24)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    # Deliberately weak hashing in tests only: PBKDF2 costs ~0.3 s a user and the personas make sixteen.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

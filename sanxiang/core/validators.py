@@ -75,7 +75,13 @@ def validate_phone(value: str) -> str:
     phone = re.sub(r"[\s()（）]", "", value or "").replace("—", "-")
     if phone.startswith("+86"):
         phone = phone[3:]
-    if _MOBILE_RE.match(phone) or _LANDLINE_RE.match(phone) or _SERVICE_RE.match(phone):
+    if _MOBILE_RE.match(phone) or _SERVICE_RE.match(phone):
+        return phone
+    if _LANDLINE_RE.match(phone):
+        if "-" not in phone:
+            # Beijing (010) and the 02x cities have three-digit area codes; every other one has four.
+            split = 3 if phone.startswith(("010", "02")) else 4
+            phone = f"{phone[:split]}-{phone[split:]}"
         return phone
     raise ValidationError(f"电话号码“{value}”格式不正确（手机号11位，固定电话需带区号，如 0427-1234567）。")
 

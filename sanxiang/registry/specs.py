@@ -8,6 +8,7 @@ from sanxiang.core.errors import ValidationError
 from sanxiang.core.validators import validate_email, validate_phone, validate_postcode, validate_region_code
 from sanxiang.org.listing import ListSpec
 from sanxiang.org.models import Agency, Department, Role
+from sanxiang.org.services import AGENCIES
 from sanxiang.registry import schemas
 from sanxiang.registry.models import (
     ComplaintChannel,
@@ -194,6 +195,7 @@ CHANNELS = ListSpec(
 )
 
 ALL_LISTS: dict[str, ListSpec[Any]] = {
+    "agencies": AGENCIES,
     "powers": POWERS,
     "items": ITEMS,
     "inspection-items": INSPECTION_ITEMS,
