@@ -135,6 +135,10 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env_int("SANXIANG_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SANXIANG_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading binds the whole registered domain (often a shared gov.cn zone): the domain owner's decision,
+        # not ours. See docs/decisions/0002-hsts-preload.md.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # --- i18n -------------------------------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -147,6 +151,7 @@ USE_TZ = True
 # --- files ------------------------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 STORAGES = {

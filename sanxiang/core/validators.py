@@ -46,14 +46,14 @@ def validate_id_number(value: str, *, today: dt.date | None = None) -> str:
     number = (value or "").strip().upper()
     if not _RIC_RE.match(number):
         raise ValidationError("居民身份证号码应为18位，前17位为数字，最后一位为数字或X。")
-    if ric.calc_check_digit(number) != number[-1]:
-        raise ValidationError("居民身份证号码校验位错误。")
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
         raise ValidationError("居民身份证号码中的出生日期无效。") from exc
     if birth > (today or dt.date.today()) or birth.year < 1890:
         raise ValidationError("居民身份证号码中的出生日期无效。")
+    if ric.calc_check_digit(number) != number[-1]:
+        raise ValidationError("居民身份证号码校验位错误。")
     return number
 
 
