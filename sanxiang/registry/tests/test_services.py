@@ -172,7 +172,9 @@ def test_certificate_states_follow_dates_suspension_review_and_revocation(bureau
     )
     assert officer.certificate_state() == CertificateState.SUSPENDED
     # effective at once: no review step, and the public verification sees it
-    assert selectors.public_officer_by_certificate(officer.certificate_number).certificate_state() == "suspended"
+    public = selectors.public_officer_by_certificate(officer.certificate_number)
+    assert public is not None
+    assert public.certificate_state() == CertificateState.SUSPENDED
     with pytest.raises(InvalidTransition):
         services.officer_certificate_suspend(actor=bureau.reviewer, officer=officer, reason="again")
     officer = services.officer_certificate_reinstate(actor=bureau.reviewer, officer=officer)
