@@ -39,7 +39,7 @@ run: install
 	$(BIN)/sanxiang migrate --noinput
 	$(BIN)/sanxiang collectstatic --noinput -v 0
 	$(BIN)/sanxiang seed_demo
-	$(BIN)/sanxiang serve
+	SANXIANG_DEBUG=0 $(BIN)/sanxiang serve
 
 lint: install
 	$(BIN)/ruff check .
