@@ -1,0 +1,1 @@
+"""Work-safety document templates (docxtpl .docx files) and their placeholders."""
