@@ -7,10 +7,11 @@ publicly visible agencies only (an entrusted body shows once the district legal 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import JSONField, Q, QuerySet
 
 from sanxiang.core.models import PublicationStatus, Reviewed
 from sanxiang.ledger.selectors import Change, diff_states, entries_for
@@ -69,8 +70,12 @@ def search(qs: QuerySet[Any], list_key: str, q: str) -> QuerySet[Any]:
     if not q:
         return qs
     condition = Q()
+    # SQLite stores JSON with non-ASCII characters escaped (\uXXXX), PostgreSQL's jsonb text does not: match both.
+    escaped = json.dumps(q)[1:-1]
     for field in SEARCH_FIELDS.get(list_key, ("name",)):
         condition |= Q(**{f"{field}__icontains": q})
+        if escaped != q and isinstance(qs.model._meta.get_field(field), JSONField):
+            condition |= Q(**{f"{field}__icontains": escaped})
     return qs.filter(condition)
 
 
