@@ -1,8 +1,47 @@
-from django.urls import path
+"""Public portal routes. List keys are those of ``registry.specs.ALL_LISTS`` (agencies, powers, items, …)."""
+
+import re
+
+from django.urls import path, register_converter
 
 from sanxiang.portal import views
+from sanxiang.registry.specs import ALL_LISTS
+
+
+class ListKeyConverter:
+    """Matches only the keys of the published lists, so a typo is a plain 404."""
+
+    regex = "|".join(re.escape(key) for key in sorted(ALL_LISTS, key=len, reverse=True))
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ListKeyConverter, "listkey")
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("flowcharts/", views.flowcharts, name="flowcharts"),
+    path("verify/certificate/<str:number>/", views.certificate_verify, name="verify-certificate"),
+    path("verify/certificate/<str:number>/qr/", views.certificate_qr_page, name="certificate-qr"),
+    path(
+        "verify/certificate/<str:number>/qr.svg",
+        views.certificate_qr_image,
+        {"fmt": "svg"},
+        name="certificate-qr-svg",
+    ),
+    path(
+        "verify/certificate/<str:number>/qr.png",
+        views.certificate_qr_image,
+        {"fmt": "png"},
+        name="certificate-qr-png",
+    ),
+    path("templates/<int:pk>/download/", views.template_download, name="template-download"),
+    path("agencies/<int:pk>/agreement/", views.agency_agreement, name="agency-agreement"),
+    path("<listkey:list_key>/", views.entry_list, name="list"),
+    path("<listkey:list_key>/<int:pk>/", views.entry_detail, name="detail"),
 ]

@@ -1,6 +1,273 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The public site (行政执法公示). Every read goes through the published-only selectors of ``registry``.
+
+Views follow four steps: parse the query, look the entry up through a ``public_*`` selector (404 alike for
+"missing" and "not published"), shape it for display, render. List pages answer htmx requests with just the results
+fragment and work as plain GET forms and links without JavaScript.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from sanxiang.org.models import Agency, SubjectCategory
+from sanxiang.portal import presentation
+from sanxiang.registry.models import DocumentTemplate, EnforcementCategory, Officer
+from sanxiang.registry.selectors import (
+    public_agencies,
+    public_entries,
+    public_list,
+    public_officer_by_certificate,
+)
+from sanxiang.registry.specs import ALL_LISTS
+
+PAGE_SIZE = 20
+
+# Related rows each list's table shows, fetched with the page in one query.
+_SELECT_RELATED: dict[str, tuple[str, ...]] = {
+    "agencies": ("entrusted_by",),
+    "items": ("handling_department",),
+}
 
 
+def _lists() -> list[dict[str, str]]:
+    return [
+        {"key": key, "title": spec.title, "url": reverse("portal:list", args=[key])} for key, spec in ALL_LISTS.items()
+    ]
+
+
+def _enforcement_agencies() -> Any:
+    return public_agencies().filter(is_enforcement_body=True).only("pk", "name", "short_name")
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _is_fragment_request(request: HttpRequest) -> bool:
+    # A history restore after a cache miss asks for the whole page.
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    lists = _lists()
+    for entry in lists:
+        qs = public_list(entry["key"])
+        if entry["key"] == "agencies":
+            qs = qs.filter(is_enforcement_body=True)
+        entry["count"] = qs.count()  # type: ignore[assignment]
+        entry["description"] = presentation.LIST_DESCRIPTIONS[entry["key"]]
+    return render(
+        request,
+        "portal/home.html",
+        {"lists": lists, "agencies": list(_enforcement_agencies()), "nav": "home"},
+    )
+
+
+@require_GET
+def entry_list(request: HttpRequest, list_key: str) -> HttpResponse:
+    spec = ALL_LISTS[list_key]
+    q = request.GET.get("q", "").strip()[:100]
+    agency_id = _int_or_none(request.GET.get("agency")) if list_key != "agencies" else None
+    category_filter = presentation.CATEGORY_FILTERS.get(list_key)
+    category = request.GET.get("category", "")
+    if category_filter is None or category not in dict(category_filter[1]):
+        category = ""
+
+    if list_key == "agencies":
+        qs = public_list(list_key, q=q).filter(is_enforcement_body=True)
+        if category in SubjectCategory.values:
+            qs = qs.filter(subject_category=category)
+    elif list_key == "officers":
+        qs = public_list(list_key, q=q, agency_id=agency_id)
+        if category in EnforcementCategory.values:
+            # Categories are a JSON list of ASCII codes; a quoted code matches the same way on SQLite and PostgreSQL.
+            qs = qs.filter(categories__icontains=f'"{category}"')
+    else:
+        qs = public_list(list_key, q=q, agency_id=agency_id, category=category)
+    if list_key in _SELECT_RELATED:
+        qs = qs.select_related(*_SELECT_RELATED[list_key])
+
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "list_key": list_key,
+        "spec": spec,
+        "title": spec.title,
+        "columns": presentation.COLUMNS[list_key],
+        "rows": presentation.table_rows(list_key, page.object_list),
+        "page": page,
+        "q": q,
+        "agency_id": agency_id,
+        "category": category,
+        "category_filter": category_filter,
+        "filtered": bool(q or agency_id or category),
+        "nav": list_key,
+    }
+    if _is_fragment_request(request):
+        response = render(request, "portal/_results.html", context)
+    else:
+        context["agencies"] = list(_enforcement_agencies()) if list_key != "agencies" else []
+        context["lists"] = _lists()
+        context["description"] = presentation.LIST_DESCRIPTIONS[list_key]
+        response = render(request, "portal/list.html", context)
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
+
+
+@require_GET
+def entry_detail(request: HttpRequest, list_key: str, pk: int) -> HttpResponse:
+    spec = ALL_LISTS[list_key]
+    qs = public_entries(spec)
+    if list_key == "items":
+        qs = qs.select_related("handling_department")
+    elif list_key == "officers":
+        qs = qs.select_related("department")
+    elif list_key == "agencies":
+        qs = qs.select_related("entrusted_by")
+    obj = get_object_or_404(qs, pk=pk)
+    context: dict[str, Any] = {
+        "list_key": list_key,
+        "spec": spec,
+        "obj": obj,
+        "title": str(obj.name),
+        "history": presentation.history_rows(obj),
+        "nav": list_key,
+        "list_url": reverse("portal:list", args=[list_key]),
+    }
+    if list_key == "items":
+        context["legal_basis"] = obj.legal_basis if isinstance(obj.legal_basis, list) else []
+        context["bands"] = presentation.benchmark_bands(obj.discretion_benchmark)
+        context["is_licence"] = obj.category == EnforcementCategory.LICENCE
+        # Only a published power of a visible agency is linked.
+        context["power"] = public_entries(ALL_LISTS["powers"]).filter(pk=obj.power_id).first() if obj.power_id else None
+    elif list_key == "officers":
+        context["state"] = obj.certificate_state()
+        context["state_badge"] = presentation.state_badge(context["state"])
+        context["categories"] = presentation.category_labels(obj.categories)
+        context["verify_url"] = presentation.certificate_url(obj)
+    elif list_key == "agencies":
+        context["lists"] = [entry for entry in _lists() if entry["key"] != "agencies"]
+        entrusting = obj.entrusted_by
+        context["entrusting"] = (
+            entrusting if entrusting is not None and public_agencies().filter(pk=entrusting.pk).exists() else None
+        )
+        context["entrusted_agencies"] = list(public_agencies().filter(entrusted_by=obj))
+    return render(request, f"portal/detail/{list_key.replace('-', '_')}.html", context)
+
+
+def _file_response(field: Any, filename: str, content_type: str) -> FileResponse:
+    if not field:
+        raise Http404("文件不存在。")
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, OSError) as exc:
+        raise Http404("文件不存在。") from exc
+    return FileResponse(handle, as_attachment=True, filename=filename, content_type=content_type)
+
+
+@require_GET
+def template_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A published document template's .docx; drafts and withdrawn templates are not served."""
+    template = get_object_or_404(public_entries(ALL_LISTS["templates"]), pk=pk)
+    assert isinstance(template, DocumentTemplate)
+    return _file_response(
+        template.file,
+        f"{template.code}-{template.name}.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+
+
+@require_GET
+def agency_agreement(request: HttpRequest, pk: int) -> FileResponse:
+    """The entrustment agreement of a publicly visible entrusted body (plan 二(一)3(4))."""
+    agency = get_object_or_404(public_agencies().filter(subject_category=SubjectCategory.ENTRUSTED), pk=pk)
+    assert isinstance(agency, Agency)
+    name = agency.entrustment_agreement.name or ""
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else "pdf"
+    return _file_response(agency.entrustment_agreement, f"{agency.name}-委托执法协议.{suffix}", "")
+
+
+# --- certificates (事中: show your certificate) ---------------------------------------------------------------------
+
+
+def _officer_or_404(request: HttpRequest, number: str) -> Officer | HttpResponse:
+    officer = public_officer_by_certificate(number)
+    if officer is None:
+        return render(request, "portal/certificate_not_found.html", {"number": number}, status=404)
+    return officer
+
+
+def certificate_public_url(officer: Officer) -> str:
+    """The address printed into the QR code: the deployment's public base URL plus the stable verification path."""
+    return settings.PUBLIC_BASE_URL.rstrip("/") + presentation.certificate_url(officer)
+
+
+@require_GET
+def certificate_verify(request: HttpRequest, number: str) -> HttpResponse:
+    found = _officer_or_404(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    state = found.certificate_state()
+    response = render(
+        request,
+        "portal/certificate_verify.html",
+        {
+            "officer": found,
+            "state": state,
+            "valid": state == state.VALID,
+            "state_badge": presentation.state_badge(state),
+            "categories": presentation.category_labels(found.categories),
+            "nav": "officers",
+        },
+    )
+    # The state is computed at request time (expiry, suspension): never serve a stale copy.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def certificate_qr_page(request: HttpRequest, number: str) -> HttpResponse:
+    found = _officer_or_404(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    return render(
+        request,
+        "portal/certificate_qr.html",
+        {"officer": found, "public_url": certificate_public_url(found), "nav": "officers"},
+    )
+
+
+@require_GET
+def certificate_qr_image(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
+    found = _officer_or_404(request, number)
+    if isinstance(found, HttpResponse):
+        return found
+    qr = segno.make(certificate_public_url(found), error="m")
+    buffer = io.BytesIO()
+    if fmt == "svg":
+        qr.save(buffer, kind="svg", scale=8, border=4, title=f"{found.name} 执法证核验二维码", encoding="utf-8")
+        content_type = "image/svg+xml"
+    else:
+        qr.save(buffer, kind="png", scale=10, border=4)
+        content_type = "image/png"
+    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+    response.headers["Content-Disposition"] = f'inline; filename="certificate-qr.{fmt}"'
+    return response
+
+
+@require_GET
+def flowcharts(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/flowcharts.html", {"nav": "flowcharts"})
