@@ -351,6 +351,17 @@ def _action_failed(
     context = detail_context(request, desk, list_key, spec, entry)
     messages_ = [m for msgs in exc.errors.values() for m in msgs] if isinstance(exc, ValidationError) else [exc.message]
     context["errors"] = {action: messages_}
+    shown = {
+        "submit": context["can_submit"],
+        "approve": context["can_decide"],
+        "return": context["can_decide"],
+        "withdraw": context["can_withdraw"],
+        "district_review": context.get("district_review", False),
+        **context.get("officer_actions", {}),
+    }
+    if not shown.get(action):
+        # The action's form is no longer on the page (e.g. the state moved on): say why at the top.
+        context["banner_errors"] = messages_
     context.update(forms or {})
     return render(request, "workspace/entry_detail.html", context, status=400)
 

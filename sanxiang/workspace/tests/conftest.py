@@ -106,3 +106,9 @@ def client_for(user: Any) -> Client:
 @pytest.fixture(autouse=True)
 def _urls(settings: Any) -> None:
     settings.ROOT_URLCONF = "sanxiang.workspace.tests.urls"
+
+
+@pytest.fixture(autouse=True)
+def _data_dir(settings: Any, tmp_path: Any) -> None:
+    # Previewed imports wait in the data directory until confirmed.
+    settings.DATA_DIR = tmp_path

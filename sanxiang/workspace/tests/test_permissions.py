@@ -1,0 +1,165 @@
+"""Every staff URL: anonymous → login, no role → 403, another agency's entry → 404, the permitted persona → OK."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import get_resolver, reverse
+
+from sanxiang.core.models import PublicationStatus
+from sanxiang.ledger.models import Entry
+from sanxiang.registry.models import Officer
+from sanxiang.registry.specs import ALL_LISTS
+from sanxiang.workspace.tests.conftest import client_for
+from sanxiang.workspace.tests.permissions import (
+    StaffUrl,
+    check_anonymous,
+    check_forbidden,
+    check_not_found,
+    check_permitted,
+)
+
+
+def fixed(*args: object) -> Callable[[Any, Any], list[Any]]:
+    return lambda bureau, entries: list(args)
+
+
+def ITEM(bureau: Any, entries: Any) -> list[Any]:
+    return ["items", entries.item.pk]
+
+
+def OFFICER(bureau: Any, entries: Any) -> list[Any]:
+    return [entries.officer.pk]
+
+
+STAFF_URLS = [
+    StaffUrl("home"),
+    *[StaffUrl("entry_list", fixed(key)) for key in ALL_LISTS],
+    StaffUrl("entry_create", fixed("items")),
+    StaffUrl("entry_create", fixed("complaint-channels"), permitted="office_clerk"),
+    StaffUrl("entry_detail", ITEM, object_url=True),
+    StaffUrl("entry_detail", lambda b, e: ["agencies", b.agency.pk], object_url=True),
+    StaffUrl("entry_edit", ITEM, permitted="head", object_url=True),
+    StaffUrl("entry_import", fixed("items")),
+    StaffUrl("entry_export", fixed("officers"), permitted="officer"),
+    StaffUrl(
+        "entry_submit",
+        lambda b, e: ["complaint-channels", e.channel.pk],
+        method="post",
+        permitted="office_clerk",
+        permitted_status=(302,),
+        object_url=True,
+    ),
+    StaffUrl("entry_approve", ITEM, method="post", permitted_status=(302,), object_url=True),
+    StaffUrl(
+        "entry_return", ITEM, method="post", data={"note": "依据条款有误"}, permitted_status=(302,), object_url=True
+    ),
+    StaffUrl(
+        "entry_withdraw", ITEM, method="post", data={"reason": "职责调整"}, permitted_status=(302,), object_url=True
+    ),
+    StaffUrl(
+        "officer_suspend", OFFICER, method="post", data={"reason": "涉嫌违纪"}, permitted_status=(302,), object_url=True
+    ),
+    StaffUrl(
+        "officer_revoke",
+        OFFICER,
+        method="post",
+        data={"reason": "调离执法岗位"},
+        permitted_status=(302,),
+        object_url=True,
+    ),
+    # Reinstating a certificate that is not suspended is refused by the service with a message: still permitted.
+    StaffUrl("officer_reinstate", OFFICER, method="post", permitted_status=(400,), object_url=True),
+    StaffUrl(
+        "officer_annual_review",
+        OFFICER,
+        method="post",
+        data={"year": "2025", "passed": "1"},
+        permitted_status=(302,),
+        object_url=True,
+    ),
+    StaffUrl(
+        "agency_district_review",
+        lambda b, e: [b.agency.pk],
+        method="post",
+        data={"reference": "兴司审〔2026〕1号"},
+        # A statutory body needs no district review: the service says so (400), having checked permission first.
+        permitted_status=(400,),
+        object_url=True,
+    ),
+]
+
+
+def test_the_suite_covers_every_staff_route():
+    names = {getattr(p, "name", None) for p in get_resolver("sanxiang.workspace.urls").url_patterns} - {None}
+    assert names - {"login", "logout"} == {u.name for u in STAFF_URLS}
+
+
+@pytest.mark.parametrize("staff_url", STAFF_URLS, ids=lambda u: u.id)
+def test_anonymous_is_sent_to_login(bureau, entries, staff_url: StaffUrl):
+    before = Entry.objects.count()
+    check_anonymous(Client(), staff_url, staff_url.url(bureau, entries))
+    assert Entry.objects.count() == before
+
+
+@pytest.mark.parametrize("staff_url", STAFF_URLS, ids=lambda u: u.id)
+def test_user_without_a_role_is_forbidden(bureau, entries, nobody, staff_url: StaffUrl):
+    before = Entry.objects.count()
+    check_forbidden(client_for(nobody), staff_url, staff_url.url(bureau, entries))
+    assert Entry.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "staff_url",
+    [u for u in STAFF_URLS if u.object_url],
+    ids=lambda u: u.id,
+)
+def test_another_agencys_entry_is_not_found(bureau, entries, staff_url: StaffUrl):
+    before = Entry.objects.count()
+    check_not_found(client_for(bureau.outsider), staff_url, staff_url.url(bureau, entries))
+    assert Entry.objects.count() == before
+
+
+@pytest.mark.parametrize("staff_url", STAFF_URLS, ids=lambda u: u.id)
+def test_permitted_persona_gets_the_page(bureau, entries, staff_url: StaffUrl):
+    check_permitted(client_for(getattr(bureau, staff_url.permitted)), staff_url, staff_url.url(bureau, entries))
+
+
+WRITE_URLS = [u for u in STAFF_URLS if u.method == "post" or u.name in ("entry_create", "entry_edit", "entry_import")]
+
+
+@pytest.mark.parametrize("staff_url", WRITE_URLS, ids=lambda u: u.id)
+def test_an_officer_of_the_agency_may_read_but_not_write(bureau, entries, staff_url: StaffUrl):
+    """A role in the agency is not enough to change its lists: the services refuse and nothing is written."""
+    before = Entry.objects.count()
+    check_forbidden(client_for(bureau.officer), staff_url, staff_url.url(bureau, entries))
+    assert Entry.objects.count() == before
+    entries.officer.refresh_from_db()
+    assert entries.officer.suspended_at is None and entries.officer.revoked_at is None
+
+
+def test_hidden_buttons_match_the_services(bureau, entries):
+    """An officer sees the entry but no workflow buttons; the reviewer sees approve / return / withdraw."""
+    pk = entries.item.pk
+    url = reverse("workspace:entry_detail", args=["items", pk])
+    actions = [
+        reverse(f"workspace:entry_{name}", args=["items", pk]) for name in ("approve", "return", "withdraw", "edit")
+    ]
+    officer_page = client_for(bureau.officer).get(url).content.decode()
+    assert entries.item.name in officer_page
+    assert not [a for a in actions if a in officer_page]
+    reviewer_page = client_for(bureau.reviewer).get(url).content.decode()
+    assert [a for a in actions if a in reviewer_page] == actions
+
+
+def test_supervisor_reads_the_supervised_agency_but_cannot_act(bureau, entries):
+    client = client_for(bureau.supervisor)
+    url = f"/staff/lists/items/?agency={bureau.agency.pk}"
+    assert entries.item.name in client.get(url).content.decode()
+    response = client.post(f"/staff/officers/{entries.officer.pk}/suspend/", {"reason": "x"})
+    assert response.status_code == 403
+    assert Officer.objects.get(pk=entries.officer.pk).suspended_at is None
+    assert entries.item.status == PublicationStatus.PUBLISHED
