@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sanxiang.registry",
     "sanxiang.portal",
     "sanxiang.workspace",
+    "sanxiang.demo",
 ]
 
 MIDDLEWARE = [
