@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from sanxiang.conftest import Bureau, make_user
+from sanxiang.conftest import Bureau, make_agency, make_user
+from sanxiang.org.models import Agency, Role, RoleAssignment, SubjectCategory
 from sanxiang.registry import services
 from sanxiang.registry.models import ComplaintChannel, EnforcementItem, Officer
 from sanxiang.registry.specs import CHANNELS, ITEMS, OFFICERS
@@ -68,6 +69,8 @@ class Entries:
     item: EnforcementItem  # published, with a staged change awaiting review
     officer: Officer  # published
     foreign: ComplaintChannel  # another agency's draft
+    suspended: Officer  # published, certificate suspended
+    entrusted: Agency  # an entrusted body, not yet reviewed by the district legal office
 
 
 @pytest.fixture
@@ -88,7 +91,27 @@ def entries(bureau: Bureau) -> Entries:
     foreign = services.entry_create(
         actor=bureau.outsider, spec=CHANNELS, agency=bureau.other_agency, data={**CHANNEL, "name": "双台子举报"}
     )
-    return Entries(channel=channel, item=item, officer=officer, foreign=foreign)
+    suspended = services.entry_create(
+        actor=bureau.reviewer,
+        spec=OFFICERS,
+        agency=bureau.agency,
+        data=officer_data(bureau, name="王暂扣", certificate_number="21110300002"),
+    )
+    suspended = publish(OFFICERS, suspended, bureau.reviewer, bureau.reviewer)
+    suspended = services.officer_certificate_suspend(actor=bureau.reviewer, officer=suspended, reason="涉嫌违纪")
+    entrusted = make_agency(
+        "兴隆台区安全生产执法大队", subject_category=SubjectCategory.ENTRUSTED, entrusted_by=bureau.agency
+    )
+    # The entrusting agency's legal section keeps the entrusted body's record.
+    RoleAssignment.objects.create(user=bureau.reviewer, agency=entrusted, role=Role.LEGAL_REVIEWER)
+    return Entries(
+        channel=channel,
+        item=item,
+        officer=officer,
+        foreign=foreign,
+        suspended=suspended,
+        entrusted=entrusted,
+    )
 
 
 @pytest.fixture
@@ -101,11 +124,6 @@ def client_for(user: Any) -> Client:
     client = Client()
     client.force_login(user)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "sanxiang.workspace.tests.urls"
 
 
 @pytest.fixture(autouse=True)

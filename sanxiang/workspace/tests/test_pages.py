@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from sanxiang.conftest import make_agency, make_user
+from sanxiang.conftest import make_user
 from sanxiang.core.models import PublicationStatus
 from sanxiang.ledger.models import Entry
-from sanxiang.org.models import Agency, Department, DepartmentKind, Role, RoleAssignment, SubjectCategory
+from sanxiang.org.models import Agency, Department, DepartmentKind, Role, RoleAssignment
 from sanxiang.registry import selectors, services
 from sanxiang.registry.models import ComplaintChannel, EnforcementItem, Officer
 from sanxiang.registry.specs import CHANNELS
@@ -249,15 +249,8 @@ def test_officer_form_has_checkboxes_and_date_inputs(bureau):
     assert officer.valid_until == dt.date(2030, 12, 31)
 
 
-def test_district_review_of_an_entrusted_agency(bureau):
-    entrusted = make_agency(
-        "兴隆台区安全生产执法大队",
-        subject_category=SubjectCategory.ENTRUSTED,
-        entrusted_by=bureau.agency,
-        status=PublicationStatus.PUBLISHED,
-    )
-    # The entrusting agency's legal section keeps the entrusted body's record.
-    RoleAssignment.objects.create(user=bureau.reviewer, agency=entrusted, role=Role.LEGAL_REVIEWER)
+def test_district_review_of_an_entrusted_agency(bureau, entries):
+    entrusted = entries.entrusted
     client = client_for(bureau.reviewer)
     detail = url("entry_detail", "agencies", entrusted.pk)
     page = client.get(detail).content.decode()
