@@ -13,6 +13,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -77,16 +78,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
-def entry_list(request: HttpRequest, list_key: str) -> HttpResponse:
-    spec = ALL_LISTS[list_key]
-    q = request.GET.get("q", "").strip()[:100]
-    agency_id = _int_or_none(request.GET.get("agency")) if list_key != "agencies" else None
-    category_filter = presentation.CATEGORY_FILTERS.get(list_key)
-    category = request.GET.get("category", "")
-    if category_filter is None or category not in dict(category_filter[1]):
-        category = ""
-
+def _filtered(list_key: str, *, q: str, agency_id: int | None, category: str) -> QuerySet[Any]:
+    """The published entries of a list that match the visitor's search and filters."""
+    qs: QuerySet[Any]
     if list_key == "agencies":
         qs = public_list(list_key, q=q).filter(is_enforcement_body=True)
         if category in SubjectCategory.values:
@@ -100,6 +94,20 @@ def entry_list(request: HttpRequest, list_key: str) -> HttpResponse:
         qs = public_list(list_key, q=q, agency_id=agency_id, category=category)
     if list_key in _SELECT_RELATED:
         qs = qs.select_related(*_SELECT_RELATED[list_key])
+    return qs
+
+
+@require_GET
+def entry_list(request: HttpRequest, list_key: str) -> HttpResponse:
+    spec = ALL_LISTS[list_key]
+    q = request.GET.get("q", "").strip()[:100]
+    agency_id = _int_or_none(request.GET.get("agency")) if list_key != "agencies" else None
+    category_filter = presentation.CATEGORY_FILTERS.get(list_key)
+    category = request.GET.get("category", "")
+    if category_filter is None or category not in dict(category_filter[1]):
+        category = ""
+
+    qs = _filtered(list_key, q=q, agency_id=agency_id, category=category)
 
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {

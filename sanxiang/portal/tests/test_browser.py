@@ -106,6 +106,26 @@ def test_searching_the_officer_list_updates_the_results_in_place(live_server, pa
     assert page.console_errors == []
 
 
+def test_paging_swaps_the_results_in_place_and_keeps_the_search(live_server, page, bureau, publisher):
+    for n in range(23):
+        publisher.publish("officers", officer_data(f"P-{n:03d}", f"执法员{n:03d}"))
+    publisher.publish("officers", officer_data("Q-001", "李秀英"))
+    page.goto(live_server.url + reverse("portal:list", args=["officers"]) + "?q=执法员")
+    results = page.locator("#results")
+    expect(results).to_contain_text("第 1/2 页")
+    page.wait_for_function("() => window.htmx !== undefined")
+    page.evaluate("() => { window.__stillSamePage = true; }")
+
+    results.get_by_role("link", name="下一页").click()
+
+    expect(results).to_contain_text("第 2/2 页")
+    expect(results.locator("tbody tr")).to_have_count(3)
+    expect(results).not_to_contain_text("李秀英")
+    expect(page).to_have_url(re.compile(r"[?&]page=2"))
+    assert page.evaluate("() => window.__stillSamePage") is True
+    assert page.console_errors == []
+
+
 def test_searching_works_without_javascript(live_server, browser, bureau, publisher):
     publisher.publish("items", item_data(bureau, code="X-1", name="对危化品经营单位未建立事故隐患排查治理制度的处罚"))
     publisher.publish("items", item_data(bureau, code="X-2", name="对非煤矿山企业未按规定配备安全管理人员的处罚"))
