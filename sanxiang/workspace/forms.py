@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 
 from sanxiang.core.errors import ValidationError
+from sanxiang.core.models import PublicationStatus
 from sanxiang.org.listing import ListSpec
 from sanxiang.org.models import Agency, Department, User
 from sanxiang.registry.models import EnforcementCategory, Power
@@ -88,6 +89,10 @@ class DiscretionField(LinesField):
     columns = ("circumstance", "sanction", "fine_min", "fine_max")
     labels = ("违法情形", "处罚", "罚款下限（元）", "罚款上限（元）")
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 6, "class": "lines"}))
+        super().__init__(**kwargs)
+
 
 class PlaceholdersField(LinesField):
     columns = ("name", "label", "required")
@@ -155,10 +160,15 @@ class EntryForm(forms.Form):
         self.spec = spec
         self.entry = entry
         self.names: dict[str, str] = {}  # form field → spec field
+        published = getattr(entry, "status", None) == PublicationStatus.PUBLISHED
         for name in spec.fields:
             if name in DERIVED_FIELDS:
                 continue
             field = model_field(spec, name)
+            if published and isinstance(field, models.FileField):
+                # A staged change holds canonical values only, so a new file could not wait in it for review
+                # (``entry_update`` would stage just its name). Files change while the entry is a draft.
+                continue
             self.fields[field.name] = self._make_field(field, agency)
             self.names[field.name] = name
 

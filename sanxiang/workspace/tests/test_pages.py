@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -14,8 +16,8 @@ from sanxiang.core.models import PublicationStatus
 from sanxiang.ledger.models import Entry
 from sanxiang.org.models import Agency, Department, DepartmentKind, Role, RoleAssignment
 from sanxiang.registry import selectors, services
-from sanxiang.registry.models import ComplaintChannel, EnforcementItem, Officer
-from sanxiang.registry.specs import CHANNELS
+from sanxiang.registry.models import ComplaintChannel, DocumentTemplate, EnforcementItem, Officer
+from sanxiang.registry.specs import CHANNELS, TEMPLATES
 from sanxiang.workspace.tests.conftest import CHANNEL, client_for
 
 ITEM_FORM = {
@@ -332,3 +334,21 @@ def test_home_counts_by_state_with_a_bounded_number_of_queries(bureau, entries):
         response = client.get(url("home"))
     assert len(response.context["to_review"]) == 6
     assert len(second) == len(first)
+
+
+def test_template_upload_records_the_files_hash(bureau, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(bureau.reviewer)
+    content = b"PK\x03\x04 not really a docx"
+    upload = SimpleUploadedFile("lian.docx", content)
+    data = {"code": "WS-01", "name": "立案审批表", "order": "1", "placeholders": "party_name|当事人名称|必填"}
+    response = client.post(url("entry_create", "templates"), {**data, "file": upload})
+    assert response.status_code == 302
+    template = DocumentTemplate.objects.get(code="WS-01")
+    assert template.file_sha256 == hashlib.sha256(content).hexdigest()
+    assert template.placeholders == [{"name": "party_name", "label": "当事人名称", "required": True}]
+    # Once published, its file is not replaced through a staged change.
+    services.entry_submit(actor=bureau.reviewer, spec=TEMPLATES, obj=template)
+    services.entry_approve(actor=bureau.reviewer, spec=TEMPLATES, obj=template)
+    page = client.get(url("entry_edit", "templates", template.pk)).content.decode()
+    assert 'name="file"' not in page and 'name="name"' in page
