@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import io
+import sys
 
 import pytest
-from django.core.management import ManagementUtility, call_command
+from django.core.management import call_command
 from django.core.management.base import CommandError
 from openpyxl import Workbook, load_workbook
 
@@ -30,12 +31,15 @@ def write(path, rows):
 def run(*argv):
     """Run a command as the console does (``sanxiang ...``), returning its exit status.
 
-    System checks are skipped: they load the whole URL configuration, which is not what these tests are about.
+    ``call_command`` rather than the console entry point: the latter closes every database connection when it
+    ends, which would close the test's own transaction on PostgreSQL. A ``CommandError`` is printed to stderr and
+    turned into its exit status, exactly as the console does.
     """
     try:
-        ManagementUtility(["sanxiang", *argv, "--skip-checks"]).execute()
-    except SystemExit as exc:
-        return exc.code
+        call_command(*argv)
+    except CommandError as exc:
+        sys.stderr.write(f"CommandError: {exc}\n")
+        return exc.returncode
     return 0
 
 
