@@ -31,6 +31,7 @@ import json
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -57,11 +58,10 @@ class Request:
         elif self.format == "json":
             body = json.dumps(self.data if self.data is not None else {}, default=str)
             response = call(self.url, body, content_type="application/json")
-        elif self.format == "form" and method != "post":
-            from urllib.parse import urlencode
-
-            response = call(self.url, urlencode(self.data or {}, doseq=True), "application/x-www-form-urlencoded")
-        else:
+        elif self.format == "form":
+            body = urlencode(self.data or {}, doseq=True)
+            response = call(self.url, body, content_type="application/x-www-form-urlencoded")
+        else:  # multipart, as a browser sends a form with files
             response = call(self.url, self.data or {})
         return response
 

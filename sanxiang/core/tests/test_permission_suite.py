@@ -50,6 +50,8 @@ def _html(request: HttpRequest) -> HttpResponse:
         return redirect(request.GET.get("to", "/staff/login/") + "?next=/x/")
     if request.user.get_username() != "alice":
         return HttpResponse(status=403)
+    if request.method == "POST" and request.POST.get("a") != "1":
+        return HttpResponse(status=400)  # the form body must arrive urlencoded, as a browser sends it
     return redirect("/x/done/")
 
 
