@@ -69,15 +69,23 @@ def staff_view(view: View) -> View:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_staff_user(request.user):
-            raise DjangoPermissionDenied("您没有使用工作台的权限。")
+            return forbidden(request, None, "您的账号没有分配任何角色，不能使用工作台。请联系系统管理员。")
+        desk = desk_for(request)
         try:
-            return view(request, desk_for(request), *args, **kwargs)
+            return view(request, desk, *args, **kwargs)
         except NotFound as exc:
             raise Http404(exc.message) from exc
         except ServicePermissionDenied as exc:
-            raise DjangoPermissionDenied(exc.message) from exc
+            return forbidden(request, desk, exc.message)
+        except DjangoPermissionDenied as exc:
+            return forbidden(request, desk, str(exc) or "您没有执行此操作的权限。")
 
     return wrapper
+
+
+def forbidden(request: HttpRequest, desk: Desk | None, message: str) -> HttpResponse:
+    """403 with the reason in Chinese, inside the workspace's frame."""
+    return render(request, "workspace/forbidden.html", {"desk": desk, "message": message}, status=403)
 
 
 def spec_for(list_key: str) -> ListSpec[Any]:

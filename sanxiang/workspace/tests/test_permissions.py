@@ -11,7 +11,7 @@ from django.urls import get_resolver, reverse
 from sanxiang.core.models import PublicationStatus
 from sanxiang.core.testing import Endpoint, html_expect
 from sanxiang.ledger.models import Entry
-from sanxiang.registry.models import Officer
+from sanxiang.registry.models import EnforcementItem, Officer
 from sanxiang.registry.specs import ALL_LISTS
 from sanxiang.workspace.tests.conftest import client_for
 from sanxiang.workspace.tests.permissions import StaffUrl
@@ -119,6 +119,7 @@ def test_permission_suite(client, bureau, entries, nobody, staff_url: StaffUrl):
 def test_user_without_a_role_gets_403(bureau, entries, nobody, staff_url: StaffUrl):
     response = staff_url.request(bureau, entries).send(client_for(nobody))
     assert response.status_code == 403
+    assert "没有分配任何角色" in response.content.decode()
 
 
 @pytest.mark.parametrize("staff_url", [u for u in STAFF_URLS if u.object_url], ids=lambda u: u.id)
@@ -140,7 +141,10 @@ WRITE_URLS = [u for u in STAFF_URLS if u.method == "post" or u.name in ("entry_c
 def test_an_officer_of_the_agency_may_read_but_not_write(bureau, entries, staff_url: StaffUrl):
     """A role in the agency is not enough to change its lists: the services refuse and nothing is written."""
     before = Entry.objects.count()
-    assert staff_url.request(bureau, entries).send(client_for(bureau.officer)).status_code in (403, 404)
+    response = staff_url.request(bureau, entries).send(client_for(bureau.officer))
+    assert response.status_code in (403, 404)
+    if response.status_code == 403:
+        assert "无权操作" in response.content.decode()  # the reason, in the workspace's frame
     assert Entry.objects.count() == before
     entries.officer.refresh_from_db()
     assert entries.officer.suspended_at is None and entries.officer.revoked_at is None
@@ -168,3 +172,10 @@ def test_supervisor_reads_the_supervised_agency_but_cannot_act(bureau, entries):
     assert response.status_code == 403
     assert Officer.objects.get(pk=entries.officer.pk).suspended_at is None
     assert entries.item.status == PublicationStatus.PUBLISHED
+
+
+def test_a_refusal_says_why_in_chinese(bureau, entries):
+    response = client_for(bureau.office_clerk).post(reverse("workspace:entry_approve", args=["items", entries.item.pk]))
+    assert response.status_code == 403
+    assert "只有法规科审核人员可以审核公示内容" in response.content.decode()
+    assert EnforcementItem.objects.get(pk=entries.item.pk).pending is not None
