@@ -74,7 +74,10 @@ def readable_agencies(user: Any) -> QuerySet[Agency]:
     own = RoleAssignment.objects.filter(user=user, active=True).values("agency_id")
     supervising = RoleAssignment.objects.filter(user=user, active=True, role=Role.SUPERVISOR).values("agency_id")
     supervised = Agency.supervises.through.objects.filter(from_agency_id__in=supervising).values("to_agency_id")
-    return Agency.objects.filter(models.Q(pk__in=own) | models.Q(pk__in=supervised)).distinct()
+    # The entrusting agency answers for what its entrusted organisations do (and reviews their lists).
+    return Agency.objects.filter(
+        models.Q(pk__in=own) | models.Q(pk__in=supervised) | models.Q(entrusted_by__in=own)
+    ).distinct()
 
 
 def is_staff_user(user: Any) -> bool:

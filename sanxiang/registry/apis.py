@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import PaginationBase, paginate
@@ -278,7 +279,8 @@ class TemplateOut(PublishedOut):
 
     @staticmethod
     def resolve_file_url(obj: Any) -> str | None:
-        return obj.file.url if obj.file else None
+        # The portal's download view serves only published templates; raw media URLs are not served in production.
+        return reverse("portal:template-download", args=[obj.pk]) if obj.file else None
 
 
 class ComplaintChannelOut(PublishedOut):

@@ -7,7 +7,7 @@ import pytest
 from sanxiang.core.errors import NotFound, PermissionDenied, ValidationError
 from sanxiang.ledger.models import Entry
 from sanxiang.org import access, services
-from sanxiang.org.listing import entry_approve, entry_submit
+from sanxiang.org.listing import entry_approve, entry_create, entry_submit
 from sanxiang.org.models import Agency, Department, Role
 from sanxiang.registry import selectors
 
@@ -53,6 +53,16 @@ def test_entrusted_body_shows_only_after_district_review(bureau):
     entry_submit(actor=bureau.superuser, spec=services.AGENCIES, obj=entrusted)
     # the entrusting agency's legal section reviews the entrusted body's entry
     entrusted = entry_approve(actor=bureau.reviewer, spec=services.AGENCIES, obj=entrusted)
+    # the entrusting agency's staff read the entrusted body's records; other agencies do not
+    assert entrusted in access.readable_agencies(bureau.reviewer)
+    assert entrusted not in access.readable_agencies(bureau.outsider)
+    from sanxiang.registry.specs import CHANNELS
+    from sanxiang.registry.tests.factories import channel_data
+
+    channel = entry_create(actor=bureau.superuser, spec=CHANNELS, agency=entrusted, data=channel_data())
+    entry_submit(actor=bureau.superuser, spec=CHANNELS, obj=channel)
+    assert list(selectors.staff_review_queue(bureau.reviewer, CHANNELS)) == [channel]
+    assert not selectors.staff_review_queue(bureau.outsider, CHANNELS).exists()
     assert entrusted not in selectors.public_agencies()
     assert not entrusted.publicly_visible
     with pytest.raises(PermissionDenied):
