@@ -13,7 +13,7 @@ urlpatterns = [
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(template_name="workspace/logged_out.html"), name="logout"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
     path("lists/<slug:list_key>/", views.entry_list, name="entry_list"),
     path("lists/<slug:list_key>/new/", views.entry_create, name="entry_create"),
