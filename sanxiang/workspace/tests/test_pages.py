@@ -17,8 +17,8 @@ from sanxiang.ledger.models import Entry
 from sanxiang.org.models import Agency, Department, DepartmentKind, Role, RoleAssignment
 from sanxiang.registry import selectors, services
 from sanxiang.registry.models import ComplaintChannel, DocumentTemplate, EnforcementItem, Officer
-from sanxiang.registry.specs import CHANNELS, TEMPLATES
-from sanxiang.workspace.tests.conftest import CHANNEL, client_for
+from sanxiang.registry.specs import CHANNELS, OFFICERS, TEMPLATES
+from sanxiang.workspace.tests.conftest import CHANNEL, client_for, officer_data
 
 ITEM_FORM = {
     "code": "XZCF-009",
@@ -352,3 +352,22 @@ def test_template_upload_records_the_files_hash(bureau, settings, tmp_path):
     services.entry_approve(actor=bureau.reviewer, spec=TEMPLATES, obj=template)
     page = client.get(url("entry_edit", "templates", template.pk)).content.decode()
     assert 'name="file"' not in page and 'name="name"' in page
+
+
+@pytest.mark.parametrize("list_key", ["complaint-channels", "officers"])
+def test_list_page_queries_do_not_grow_with_entries(bureau, entries, list_key):
+    client = client_for(bureau.reviewer)
+    client.get(url("entry_list", list_key))
+    with CaptureQueriesContext(connection) as first:
+        client.get(url("entry_list", list_key))
+    for n in range(4):
+        if list_key == "officers":
+            data = officer_data(bureau, name=f"执法{n}", certificate_number=f"2111030010{n}")
+            services.entry_create(actor=bureau.reviewer, spec=OFFICERS, agency=bureau.agency, data=data)
+        else:
+            data = {**CHANNEL, "name": f"渠道{n}"}
+            services.entry_create(actor=bureau.reviewer, spec=CHANNELS, agency=bureau.agency, data=data)
+    with CaptureQueriesContext(connection) as second:
+        response = client.get(url("entry_list", list_key))
+    assert len(response.context["page"].object_list) >= 5
+    assert len(second) == len(first)
