@@ -127,6 +127,10 @@ def entry_update(*, actor: Any, spec: ListSpec[R], obj: R, data: dict[str, Any])
         probe = spec.model._default_manager.get(pk=obj.pk)
         _assign(probe, {**(obj.pending or {}), **cleaned})
         full_clean_or_raise(probe)
+        for model_field in probe._meta.concrete_fields:
+            if isinstance(model_field, models.FileField) and model_field.attname in cleaned:
+                # Store a newly uploaded file now, so that the staged change names a file that exists.
+                model_field.pre_save(probe, add=False)
         staged = {}
         for name in spec.fields:
             new = to_json_value(getattr(probe, name))

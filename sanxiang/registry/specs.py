@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sanxiang.core.errors import ValidationError
@@ -99,6 +100,20 @@ def clean_officer(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
     return data
 
 
+def clean_template(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
+    """A template is a .docx file; its SHA-256 is computed here, never typed."""
+    upload = data.get("file")
+    if upload is not None and not isinstance(upload, str) and hasattr(upload, "chunks"):
+        if not str(getattr(upload, "name", "")).lower().endswith(".docx"):
+            raise ValidationError({"file": ["文书样本须为 .docx 文件。"]})
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        data["file_sha256"] = digest.hexdigest()
+    return data
+
+
 def clean_channel(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     _check(errors, "phone", validate_phone, data)
@@ -183,6 +198,7 @@ TEMPLATES = ListSpec(
     model=DocumentTemplate,
     fields=("code", "name", "order", "description", "file", "file_sha256", "placeholders"),
     editor_roles=LIST_KEEPERS,
+    clean=clean_template,
 )
 CHANNELS = ListSpec(
     key="complaint_channel",

@@ -261,3 +261,35 @@ def test_discretion_bands_accept_any_ordered_range(bands):
     raw = [{"circumstance": c, "fine_min": str(min(a, b)), "fine_max": str(max(a, b))} for c, a, b in bands]
     cleaned = schemas.clean_discretion_benchmark(raw)
     assert [(b["fine_min"], b["fine_max"]) for b in cleaned] == [(r["fine_min"], r["fine_max"]) for r in raw]
+
+
+def test_template_hash_is_computed_and_a_new_file_for_a_published_template_is_stored(bureau):
+    import hashlib
+
+    from django.core.files.storage import default_storage
+
+    entry = entry_create(
+        actor=bureau.reviewer,
+        spec=TEMPLATES,
+        agency=bureau.agency,
+        data={"code": "XZCFJDS", "name": "行政处罚决定书", "order": 1, "file": ContentFile(b"PK-v1", name="a.docx")},
+    )
+    assert entry.file_sha256 == hashlib.sha256(b"PK-v1").hexdigest()
+    with pytest.raises(ValidationError, match=r"\.docx"):
+        entry_create(
+            actor=bureau.reviewer,
+            spec=TEMPLATES,
+            agency=bureau.agency,
+            data={"code": "X2", "name": "x", "file": ContentFile(b"x", name="a.pdf")},
+        )
+    services.entry_submit(actor=bureau.reviewer, spec=TEMPLATES, obj=entry)
+    entry = services.entry_approve(actor=bureau.reviewer, spec=TEMPLATES, obj=entry)
+    entry = entry_update(
+        actor=bureau.reviewer, spec=TEMPLATES, obj=entry, data={"file": ContentFile(b"PK-v2", name="b.docx")}
+    )
+    staged_name = entry.pending["file"]
+    assert default_storage.exists(staged_name)
+    assert entry.pending["file_sha256"] == hashlib.sha256(b"PK-v2").hexdigest()
+    entry = services.entry_approve(actor=bureau.reviewer, spec=TEMPLATES, obj=entry)
+    with entry.file.open("rb") as handle:
+        assert handle.read() == b"PK-v2"
