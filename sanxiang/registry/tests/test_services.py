@@ -287,9 +287,10 @@ def test_template_hash_is_computed_and_a_new_file_for_a_published_template_is_st
     entry = entry_update(
         actor=bureau.reviewer, spec=TEMPLATES, obj=entry, data={"file": ContentFile(b"PK-v2", name="b.docx")}
     )
-    staged_name = entry.pending["file"]
-    assert default_storage.exists(staged_name)
-    assert entry.pending["file_sha256"] == hashlib.sha256(b"PK-v2").hexdigest()
+    pending = entry.pending
+    assert pending is not None
+    assert default_storage.exists(pending["file"])
+    assert pending["file_sha256"] == hashlib.sha256(b"PK-v2").hexdigest()
     entry = services.entry_approve(actor=bureau.reviewer, spec=TEMPLATES, obj=entry)
     with entry.file.open("rb") as handle:
         assert handle.read() == b"PK-v2"
