@@ -39,7 +39,11 @@ def test_env_helpers_parse_and_refuse(monkeypatch, tmp_path):
 
 
 def _check(tmp_path, **extra: str) -> subprocess.CompletedProcess[str]:
-    environment = {key: value for key, value in os.environ.items() if not key.startswith(("SANXIANG_", "DATABASE_URL"))}
+    # A clean production environment: nothing of ours, and no test-only Django switches (the browser tests set
+    # DJANGO_ALLOW_ASYNC_UNSAFE for Playwright, which check --deploy rightly warns about).
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("SANXIANG_", "DATABASE_URL", "DJANGO_"))
+    }
     environment.update({"SANXIANG_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "sanxiang.config.settings"})
     environment.update(extra)
     return subprocess.run(
