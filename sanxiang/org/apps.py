@@ -5,3 +5,13 @@ class OrgConfig(AppConfig):
     name = "sanxiang.org"
     label = "org"
     verbose_name = "组织与人员"
+
+    def ready(self) -> None:
+        from sanxiang.ledger.registry import register
+        from sanxiang.org.models import Agency, Department, RoleAssignment, User
+
+        # A login changes last_login without being a change of the record; a password hash never enters the log.
+        register(User, exclude=("password", "last_login"))
+        register(Agency)
+        register(Department)
+        register(RoleAssignment)
