@@ -48,7 +48,7 @@ def test_stored_tree_matches_recomputation_and_proves_every_leaf(bureau, count):
     size = tree_size()
     assert size == start + count
     leaf_hashes = [bytes.fromhex(h) for h in Entry.objects.order_by("seq").values_list("leaf_hash", flat=True)]
-    assert [e for e in Entry.objects.order_by("seq").values_list("seq", flat=True)] == list(range(size))
+    assert list(Entry.objects.order_by("seq").values_list("seq", flat=True)) == list(range(size))
     nodes = DatabaseNodes()
     expected_root = merkle.compute_root_streaming(leaf_hashes)
     assert merkle.root(nodes, size) == expected_root
