@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -30,6 +31,17 @@ ALLOWED_HOSTS = env_list("SANXIANG_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0
 CSRF_TRUSTED_ORIGINS = env_list("SANXIANG_CSRF_TRUSTED_ORIGINS", [])
 # The public base URL is printed into QR codes and documents, so it must be the address people reach.
 PUBLIC_BASE_URL = env_str("SANXIANG_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- ledger -----------------------------------------------------------------------------------------------------
+# The checkpoint signing key lives in files here, never in the database (docs/ledger.md). The origin names the log in
+# its signed checkpoints: a schema-less URL (C2SP tlog-checkpoint), by default the public site's host and path.
+SANXIANG_LEDGER_KEY_DIR = Path(env_str("SANXIANG_LEDGER_KEY_DIR", str(DATA_DIR / "ledger" / "keys"))).resolve()
+_public_url = urlsplit(PUBLIC_BASE_URL)
+SANXIANG_LEDGER_ORIGIN = env_str("SANXIANG_LEDGER_ORIGIN", f"{_public_url.netloc}{_public_url.path}/ledger")
+if not SANXIANG_LEDGER_ORIGIN or any(c in SANXIANG_LEDGER_ORIGIN for c in "+ \t\r\n"):
+    raise SettingError(
+        "SANXIANG_LEDGER_ORIGIN must be non-empty, without '+' or whitespace (e.g. example.gov.cn/ledger)"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -53,6 +53,21 @@ def _append_node(index: int, leaf: bytes) -> None:
     )
 
 
+def _checkpoint_soon() -> None:
+    from sanxiang.ledger.tasks import schedule_checkpoint  # the task module imports the checkpoint code
+
+    schedule_checkpoint()
+
+
+def _schedule_checkpoint_on_commit() -> None:
+    """Once per transaction: a callback registered at an enclosing savepoint outlives any rollback ours would."""
+    connection = transaction.get_connection()
+    current = set(connection.savepoint_ids)
+    if any(func is _checkpoint_soon and sids <= current for sids, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(_checkpoint_soon, robust=True)
+
+
 def record(
     *, actor: Any, action: str, subject: models.Model, note: str = "", blob: dict[str, Any] | None = None
 ) -> Entry:
@@ -99,4 +114,5 @@ def record(
         note=note,
     )
     _append_node(seq, leaf)
+    _schedule_checkpoint_on_commit()
     return entry
