@@ -148,12 +148,14 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     # Imported here so that the app modules (and their models) load after Django is set up.
+    from sanxiang.ledger.apis import router as ledger_router
     from sanxiang.org.apis import router as org_router
     from sanxiang.registry.apis import public_router, staff_router
 
     api.add_router("/public/", public_router)
     api.add_router("/staff/", staff_router)
     api.add_router("/staff/", org_router)
+    api.add_router("/ledger/", ledger_router)
 
 
 _register_routers()

@@ -8,7 +8,9 @@ a change of the record (a user's last login) or must never enter the log (a pass
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 
@@ -44,3 +46,36 @@ def registration(model_or_label: type[models.Model] | str) -> Ledgered:
 
 def ledgered_models() -> list[Ledgered]:
     return [_REGISTRY[label] for label in sorted(_REGISTRY)]
+
+
+# --- what is public, and who is staff: answered by the domain side ----------------------------------------------------
+# The ledger holds unpublished cases and who viewed which evidence, so a leaf's contents are public only for subjects
+# the domain publishes. The ledger cannot know which those are: the app that publishes registers the answer.
+
+PublicCheck = Callable[[str, str], bool]
+StaffCheck = Callable[[Any], bool]
+_public_checks: list[PublicCheck] = []
+_staff_check: list[StaffCheck] = []
+
+
+def register_public_check(check: PublicCheck) -> None:
+    """``check(subject_type, subject_id)`` says whether that subject is publicly visible (any check may say yes)."""
+    if check not in _public_checks:
+        _public_checks.append(check)
+
+
+def is_public(subject_type: str, subject_id: str) -> bool:
+    return any(check(subject_type, subject_id) for check in _public_checks)
+
+
+def register_staff_check(check: StaffCheck) -> None:
+    """``check(user)`` says whether a signed-in user is staff (may read every entry in full)."""
+    _staff_check[:] = [check]
+
+
+def is_staff(user: Any) -> bool:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    if _staff_check:
+        return _staff_check[0](user)
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
