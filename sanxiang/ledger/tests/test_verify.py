@@ -1,0 +1,485 @@
+"""``sanxiang ledger verify`` finds and names every change made behind the services, directly in SQL.
+
+Each test builds a realistic record through the services, then plays an attacker with database rights: on PostgreSQL
+the ledger tables' append-only triggers are switched off for the statement (``session_replication_role = replica``,
+which needs the superuser the attacker is assumed to have); on SQLite there is no such guard to switch off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import decimal
+import io
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from django.db import connection, models, transaction
+
+from sanxiang.conftest import Bureau
+from sanxiang.ledger import merkle
+from sanxiang.ledger.checkpoints import checkpoint_sign
+from sanxiang.ledger.evidence import blob_store
+from sanxiang.ledger.leaves import entry_leaf_hash
+from sanxiang.ledger.models import Blob, Checkpoint, Entry, Node
+from sanxiang.ledger.registry import Ledgered, ledgered_models
+from sanxiang.ledger.services import record, tree_size
+from sanxiang.ledger.verify import Report, TextProgress, batch_state, verify
+from sanxiang.org.listing import entry_create
+from sanxiang.org.models import User
+from sanxiang.org.services import department_create, role_assign, user_create
+from sanxiang.registry.specs import TEMPLATES
+from sanxiang.registry.tests import factories as f
+
+ORIGIN = "zfgs.example.gov.cn/ledger"
+
+
+@pytest.fixture(autouse=True)
+def ledger_dirs(settings: Any, tmp_path: Path) -> None:
+    """Keys, media and evidence in a temporary directory, never in the checkout's var/."""
+    settings.SANXIANG_LEDGER_KEY_DIR = tmp_path / "keys"
+    settings.SANXIANG_LEDGER_ORIGIN = ORIGIN
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SANXIANG_UPLOAD_DIR = tmp_path / "uploads"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "evidence")},
+        },
+    }
+
+
+def bootstrap_fixture_rows() -> None:
+    """A bootstrap entry for each ledgered row the ``bureau`` fixture made directly (``objects.create``)."""
+    with transaction.atomic():
+        for registration in ledgered_models():
+            label = registration.model._meta.label_lower
+            recorded = set(Entry.objects.filter(subject_type=label).values_list("subject_id", flat=True))
+            for row in registration.model._base_manager.order_by("pk"):
+                if str(row.pk) not in recorded:
+                    record(actor=None, action=f"{registration.model._meta.model_name}.bootstrap", subject=row)
+
+
+@pytest.fixture
+def world(bureau: Bureau) -> Bureau:
+    """The bureau, every fixture row bootstrapped, and one row of every ledgered model made through the services,
+    with signed checkpoints along the way."""
+    bootstrap_fixture_rows()
+    checkpoint_sign()
+    with transaction.atomic():
+        clerk = user_create(actor=bureau.superuser, username="clerk2", full_name="李文书", password="pw-clerk2")
+        role_assign(actor=bureau.admin, user=clerk, role="office", agency=bureau.agency, department=bureau.office)
+        department_create(actor=bureau.admin, agency=bureau.agency, name="应急救援科", kind="enforcement")
+    f.publish("powers", bureau=bureau, data=f.power_data())
+    f.publish("items", bureau=bureau, data=f.item_data(bureau))
+    checkpoint_sign()
+    f.publish("inspection-items", bureau=bureau, data=f.inspection_item_data())
+    f.publish("officers", bureau=bureau, data=f.officer_data(bureau))
+    f.publish("complaint-channels", bureau=bureau, data=f.channel_data())
+    entry_create(
+        actor=bureau.reviewer,
+        spec=TEMPLATES,
+        agency=bureau.agency,
+        data={"code": "XZCFJDS", "name": "行政处罚决定书", "order": 1, "file": ContentFile(b"PK", name="t.docx")},
+    )
+    blob_store(actor=bureau.officer, fileobj=io.BytesIO(b"body camera footage " * 1000), content_type="video/mp4")
+    checkpoint_sign()
+    return bureau
+
+
+@contextlib.contextmanager
+def attacker() -> Iterator[Any]:
+    """A cursor with the rights of a database superuser: PostgreSQL's append-only triggers do not fire for it."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        try:
+            yield cursor
+        finally:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET session_replication_role = origin")
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _where(model: type[models.Model], where: dict[str, Any]) -> tuple[str, list[Any]]:
+    fields = [model._meta.get_field(name) for name in where]
+    clause = " AND ".join(f"{_q(f.column)} = %s" for f in fields)  # type: ignore[union-attr, arg-type]
+    return clause, [f.get_db_prep_save(where[f.name], connection) for f in fields]  # type: ignore[union-attr]
+
+
+def sql_update(model: type[models.Model], where: dict[str, Any], **values: Any) -> None:
+    """``UPDATE`` straight in SQL (identifiers from the model, values as parameters)."""
+    fields = [model._meta.get_field(name) for name in values]
+    assignments = ", ".join(f"{_q(f.column)} = %s" for f in fields)  # type: ignore[union-attr, arg-type]
+    params = [f.get_db_prep_save(values[f.name], connection) for f in fields]  # type: ignore[union-attr]
+    clause, where_params = _where(model, where)
+    with attacker() as cursor:
+        cursor.execute(f"UPDATE {_q(model._meta.db_table)} SET {assignments} WHERE {clause}", params + where_params)  # noqa: S608
+
+
+def sql_delete(model: type[models.Model], **where: Any) -> None:
+    clause, params = _where(model, where)
+    with attacker() as cursor:
+        cursor.execute(f"DELETE FROM {_q(model._meta.db_table)} WHERE {clause}", params)  # noqa: S608
+
+
+def sql_insert_copy(row: models.Model, **changes: Any) -> None:
+    """``INSERT`` a copy of ``row`` with ``changes``, primary key included unless it is automatic."""
+    fields = [
+        f for f in row._meta.concrete_fields if not (f.primary_key and f.get_internal_type().endswith("AutoField"))
+    ]
+    values = [f.get_db_prep_save(changes.get(f.name, getattr(row, f.attname)), connection) for f in fields]
+    names = ", ".join(_q(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    with attacker() as cursor:
+        cursor.execute(f"INSERT INTO {_q(row._meta.db_table)} ({names}) VALUES ({marks})", values)  # noqa: S608
+
+
+def problems(report: Report) -> list[str]:
+    return [str(p) for p in report.problems]
+
+
+def assert_found(report: Report, *fragments: str) -> None:
+    found = problems(report)
+    assert not report.ok
+    assert any(all(fragment in line for fragment in fragments) for line in found), found
+
+
+def run_cli(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("ledger", "verify", *args, stdout=out, stderr=err)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue(), err.getvalue()
+    return 0, out.getvalue(), err.getvalue()
+
+
+# --- a clean record ----------------------------------------------------------------------------------------------
+
+
+def test_clean_record_verifies_with_exit_0(world: Bureau) -> None:
+    report = verify(files=True)
+    assert problems(report) == []
+    assert report.entries == tree_size() > 30
+    assert report.checkpoints == 3
+    assert report.files == 1
+    assert report.root == merkle.compute_root_streaming(
+        bytes.fromhex(h) for h in Entry.objects.order_by("seq").values_list("leaf_hash", flat=True)
+    )
+    assert report.rows == sum(r.model._base_manager.count() for r in ledgered_models())
+    status, out, err = run_cli("--files")
+    assert status == 0
+    assert "校验通过" in out
+    assert "100%" in err  # the progress bar, without a terminal: one line per tenth
+
+
+def test_fixture_rows_without_entries_are_reported(bureau: Bureau) -> None:
+    report = verify()
+    assert_found(report, f"org.agency:{bureau.agency.pk}", "没有任何记录")
+    assert_found(report, f"org.user:{bureau.superuser.pk}", "没有任何记录")
+    status, out, _ = run_cli()
+    assert status == 1
+    assert "校验未通过" in out
+
+
+def test_batch_state_equals_the_registered_state_for_every_row(world: Bureau) -> None:
+    """The verifier reads many-to-many sets in batches; what it digests must be exactly what ``record`` digests."""
+    from sanxiang.ledger import verify as verifier
+
+    compared = 0
+    for registration in ledgered_models():
+        rows = list(registration.model._base_manager.all())
+        sets = verifier._m2m_sets(registration.model, [row.pk for row in rows])
+        for row in rows:
+            assert batch_state(registration, row, sets) == registration.state(row)
+            compared += 1
+    assert compared > 30
+
+
+def test_queries_per_model_do_not_grow_with_rows(world: Bureau, django_assert_max_num_queries: Any) -> None:
+    # About 60 rows and 90 entries; one query per row would pass 150.
+    with django_assert_max_num_queries(60):
+        report = verify()
+    assert report.ok
+
+
+# --- domain rows changed in SQL ------------------------------------------------------------------------------------
+
+
+def test_update_of_a_domain_row_is_named(world: Bureau) -> None:
+    from sanxiang.registry.models import Officer
+
+    officer = Officer.objects.get()
+    latest = Entry.objects.filter(subject_type="registry.officer", subject_id=str(officer.pk)).last()
+    assert latest is not None
+    sql_update(Officer, {"id": officer.pk}, name="李四")
+    report = verify()
+    assert problems(report) == [f"registry.officer:{officer.pk} 当前状态与最近记录不符（记录 #{latest.seq}）"]
+
+
+def test_delete_of_a_domain_row_is_named(world: Bureau) -> None:
+    from sanxiang.registry.models import ComplaintChannel
+
+    channel = ComplaintChannel.objects.get()
+    sql_delete(ComplaintChannel, id=channel.pk)
+    assert_found(verify(), f"registry.complaintchannel:{channel.pk}", "该行已不存在", "未记载删除")
+
+
+def test_a_recorded_delete_is_accepted(world: Bureau) -> None:
+    from sanxiang.registry.models import ComplaintChannel
+
+    channel = ComplaintChannel.objects.get()
+    with transaction.atomic():
+        record(actor=world.reviewer, action="complaint_channel.delete", subject=channel)
+        ComplaintChannel.objects.filter(pk=channel.pk).delete()
+    assert problems(verify()) == []
+
+
+def test_insert_of_a_domain_row_is_named(world: Bureau) -> None:
+    from sanxiang.registry.models import Power
+
+    sql_insert_copy(Power.objects.get(), code="QZ-999")
+    forged = Power.objects.get(code="QZ-999")
+    assert problems(verify()) == [f"registry.power:{forged.pk} 没有任何记录（可能是绕过系统直接插入的行）"]
+
+
+# --- ledger rows changed in SQL ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("action", "officer.forged"),
+        ("digest", "0" * 64),
+        ("time", dt.datetime(2020, 1, 1, tzinfo=dt.UTC)),
+    ],
+)
+def test_update_of_an_entry_is_named(world: Bureau, name: str, value: Any) -> None:
+    seq = tree_size() // 2
+    sql_update(Entry, {"seq": seq}, **{name: value})
+    assert_found(verify(), f"记录 #{seq}", "内容与其叶子哈希不符")
+
+
+def test_entry_rewritten_with_its_leaf_hash_is_caught_by_the_tree(world: Bureau) -> None:
+    """An attacker who also rewrites ``leaf_hash`` leaves the stored tree and the signed checkpoints behind."""
+    seq = 5
+    entry = Entry.objects.get(seq=seq)
+    entry.action = "user.forged"
+    sql_update(Entry, {"seq": seq}, action=entry.action, leaf_hash=entry_leaf_hash(entry).hex())
+    report = verify()
+    assert_found(report, f"树节点 (0, {seq})", "不符")
+    assert_found(report, "检查点", "根哈希与由记录重算的根不符")
+
+
+def test_state_changed_in_an_entry_is_named(world: Bureau) -> None:
+    entry = Entry.objects.get(seq=7)
+    sql_update(Entry, {"seq": 7}, state={**entry.state, "forged": 1})
+    assert_found(verify(), "记录 #7", "保存的状态与摘要不符")
+
+
+def test_delete_of_the_last_entry_is_named(world: Bureau) -> None:
+    last = tree_size() - 1
+    sql_delete(Entry, seq=last)
+    report = verify()
+    assert_found(report, f"树节点 (0, {last})", "多余")
+    assert_found(report, "检查点", f"大小超过日志（日志只有 {last} 条记录）")
+
+
+def test_delete_of_an_entry_in_the_middle_is_named(world: Bureau) -> None:
+    sql_delete(Entry, seq=10)
+    assert_found(verify(), "记录 #11", "编号不连续：缺少 #10")
+
+
+def test_insert_of_a_forged_entry_is_named(world: Bureau) -> None:
+    seq = tree_size()
+    blob = Blob.objects.get()
+    with transaction.atomic():
+        forged = record(actor=world.officer, action="blob.view", subject=blob)
+    assert forged.seq == seq
+    # The attacker's insert: the row but none of the tree's nodes (only the log's code appends those).
+    sql_delete(Node, level=0, index=seq)
+    assert_found(verify(), f"树节点 (0, {seq})", "缺失")
+
+
+def test_insert_of_an_entry_without_a_node_anywhere_is_named(world: Bureau) -> None:
+    seq = tree_size()
+    sql_insert_copy(Entry.objects.get(seq=seq - 1), seq=seq, leaf_hash="ab" * 32)
+    report = verify()
+    assert_found(report, f"记录 #{seq}", "内容与其叶子哈希不符")
+    assert_found(report, f"树节点 (0, {seq})", "缺失")
+
+
+def test_changed_node_hash_is_named(world: Bureau) -> None:
+    sql_update(Node, {"level": 1, "index": 3}, hash=b"\x00" * 32)
+    assert problems(verify()) == ["树节点 (1, 3) 与由记录重算的哈希不符"]
+
+
+def test_changed_checkpoint_note_is_named(world: Bureau) -> None:
+    checkpoint = Checkpoint.objects.order_by("id")[1]
+    forged = checkpoint.note.replace(f"\n{checkpoint.size}\n", f"\n{checkpoint.size + 1}\n", 1)
+    assert forged != checkpoint.note
+    sql_update(Checkpoint, {"id": checkpoint.pk}, note=forged)
+    assert_found(verify(), f"检查点 #{checkpoint.pk}（大小 {checkpoint.size}）", "签名无效")
+
+
+def test_checkpoint_signed_by_an_unknown_key_is_named(world: Bureau, settings: Any, tmp_path: Path) -> None:
+    settings.SANXIANG_LEDGER_KEY_DIR = tmp_path / "other-keys"
+    rogue = checkpoint_sign()
+    settings.SANXIANG_LEDGER_KEY_DIR = tmp_path / "keys"
+    assert_found(verify(), f"检查点 #{rogue.pk}", "签名无效")
+
+
+def test_replaced_blob_file_is_named_with_files(world: Bureau) -> None:
+    from sanxiang.ledger.evidence import evidence_storage
+
+    blob = Blob.objects.get()
+    path = Path(evidence_storage().path(blob.storage_name))
+    path.chmod(0o644)
+    path.write_bytes(b"body camera footage " * 999 + b"BODY CAMERA FOOTAGE ")
+    assert verify().ok  # without --files the files are not read
+    report = verify(files=True)
+    assert_found(report, f"文件 {blob.sha256}", "SHA-256 不符")
+    assert_found(report, f"文件 {blob.sha256}", "SM3 不符")
+    status, out, _ = run_cli("--files")
+    assert status == 1
+    assert f"文件 {blob.sha256}" in out
+
+
+def test_missing_blob_file_is_named_with_files(world: Bureau) -> None:
+    from sanxiang.ledger.evidence import evidence_storage
+
+    blob = Blob.objects.get()
+    evidence_storage().delete(blob.storage_name)
+    assert_found(verify(files=True), f"文件 {blob.sha256}", "无法读取")
+
+
+# --- every column of every ledgered model --------------------------------------------------------------------------
+
+
+def _other_value(field: models.Field[Any, Any], current: Any, model: type[models.Model]) -> Any:
+    """A different value for ``field`` that the database accepts."""
+    if field.is_relation:
+        related = field.related_model
+        assert isinstance(related, type)
+        candidates = related._base_manager.exclude(pk=current).values_list("pk", flat=True)
+        if field.unique:
+            used = model._base_manager.exclude(**{field.attname: None}).values_list(field.attname, flat=True)
+            candidates = candidates.exclude(pk__in=list(used))
+        other = candidates.first()
+        assert other is not None, f"no other {related.__name__} to point {field} at"
+        return other
+    if field.choices:
+        values = [value for value, _ in field.flatchoices]
+        others = [value for value in values if value != current]
+        if others:
+            return others[0]
+    if isinstance(field, models.BooleanField):
+        return not current
+    if isinstance(field, models.DateTimeField):
+        return (current or dt.datetime(2025, 1, 1, tzinfo=dt.UTC)) + dt.timedelta(seconds=1)
+    if isinstance(field, models.DateField):
+        return (current or dt.date(2025, 1, 1)) + dt.timedelta(days=1)
+    if isinstance(field, models.DecimalField):
+        return (current or decimal.Decimal(0)) + 1
+    if isinstance(field, models.IntegerField):  # also BigInteger, PositiveInteger…
+        return (current or 0) + 1
+    if isinstance(field, models.JSONField):
+        return {"tampered": current}
+    if isinstance(field, models.UUIDField):
+        return uuid.uuid4()
+    if isinstance(field, models.BinaryField):
+        return bytes(current or b"") + b"x"
+    if isinstance(field, models.FileField):
+        return (current.name if current else "") + "x"
+    if isinstance(field, models.CharField | models.TextField):
+        text = current or ""
+        limit = getattr(field, "max_length", None)
+        if limit and len(text) >= limit:
+            return text[:-1] + ("x" if text[-1] != "x" else "y")
+        return text + "x"
+    raise AssertionError(f"no tampering rule for {type(field).__name__} {field}")
+
+
+def _columns(registration: Ledgered) -> list[models.Field[Any, Any]]:
+    return [
+        f
+        for f in registration.model._meta.concrete_fields
+        if not f.primary_key and f.name not in registration.exclude and f.attname not in registration.exclude
+    ]
+
+
+class _Rollback(Exception):
+    pass
+
+
+def test_a_change_to_any_column_of_any_ledgered_model_is_caught(world: Bureau) -> None:
+    registrations = ledgered_models()
+    labels = {r.model._meta.label_lower for r in registrations}
+    assert {"org.user", "org.agency", "registry.officer", "ledger.blob"} <= labels
+    checked: list[str] = []
+    for registration in registrations:
+        model = registration.model
+        label = model._meta.label_lower
+        row = model._base_manager.order_by("pk").last()
+        assert row is not None, f"the world has no {label}"
+        for field in _columns(registration):
+            value = _other_value(field, getattr(row, field.attname), model)
+            with contextlib.suppress(_Rollback), transaction.atomic():
+                sql_update(model, {model._meta.pk.name: row.pk}, **{field.name: value})
+                report = verify()
+                assert_found(report, f"{label}:{row.pk}", "当前状态与最近记录不符")
+                checked.append(f"{label}.{field.attname}")
+                raise _Rollback
+    assert len(checked) == sum(len(_columns(r)) for r in registrations) > 100
+    assert verify().ok  # every change was rolled back
+
+
+def test_only_the_declared_exclusions_escape_the_check() -> None:
+    escaped = {(r.model._meta.label_lower, name) for r in ledgered_models() for name in r.exclude}
+    assert escaped == {("org.user", "password"), ("org.user", "last_login")}
+
+
+# --- the progress bar ----------------------------------------------------------------------------------------------
+
+
+def test_progress_without_a_terminal_prints_a_line_per_tenth() -> None:
+    out = io.StringIO()
+    progress = TextProgress(out, tty=False)
+    progress.phase("校验", 200)
+    for _ in range(200):
+        progress.advance()
+    progress.done()
+    lines = out.getvalue().splitlines()
+    assert lines[0].endswith("  0% 0/200")
+    assert lines[-1].endswith("100% 200/200")
+    assert len(lines) == 11
+    assert "\r" not in out.getvalue()
+
+
+def test_progress_on_a_terminal_redraws_one_line() -> None:
+    out = io.StringIO()
+    progress = TextProgress(out, tty=True)
+    progress.phase("校验", 4)
+    for _ in range(4):
+        progress.advance()
+    progress.done()
+    text = out.getvalue()
+    assert text.count("\n") == 1
+    assert text.count("\r") == 5
+    assert text.rstrip("\n").endswith("100% 4/4")
+
+
+def test_user_password_change_is_not_a_change_of_the_record(world: Bureau) -> None:
+    user = User.objects.get(username="clerk2")
+    user.set_password("another")
+    user.save(update_fields=["password"])
+    assert verify().ok
