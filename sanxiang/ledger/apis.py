@@ -9,7 +9,6 @@ the domain publishes the subject (``registry.is_public``); staff read every entr
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
 from typing import Any
 
@@ -17,12 +16,16 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 from ninja.errors import AuthenticationError
 
-from sanxiang.core.errors import NotFound, PermissionDenied, ValidationError
-from sanxiang.ledger import merkle, registry, signing
-from sanxiang.ledger.checkpoints import latest_checkpoint
+from sanxiang.core.errors import NotFound, PermissionDenied
+from sanxiang.ledger import registry, signing
+from sanxiang.ledger.checkpoints import (
+    consistency_between,
+    inclusion_by_leaf_hash,
+    latest_checkpoint,
+    parse_leaf_hash,
+)
 from sanxiang.ledger.leaves import entry_leaf_bytes
 from sanxiang.ledger.models import Checkpoint, Entry
-from sanxiang.ledger.selectors import DatabaseNodes, entry_by_leaf_hash
 
 router = Router(tags=["全过程记录"])
 
@@ -107,40 +110,6 @@ def _b64(h: bytes) -> str:
     return base64.b64encode(h).decode()
 
 
-def parse_hash(text: str) -> bytes:
-    """A 32-byte hash given as 64 hex digits or as base64 (standard or URL-safe; a '+' decoded to ' ' is repaired)."""
-    text = text.strip().replace(" ", "+")
-    if len(text) == 64:
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            pass
-    try:
-        raw = base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
-    except (ValueError, binascii.Error):
-        raw = b""
-    if len(raw) != merkle.HASH_SIZE:
-        raise ValidationError({"hash": ["应为 32 字节哈希的十六进制（64 位）或 base64。"]})
-    return raw
-
-
-def _latest_size() -> int:
-    latest = latest_checkpoint()
-    if latest is None:
-        raise NotFound("尚无签名检查点。")
-    return latest.size
-
-
-def _checkpoint_at(size: int) -> Checkpoint | None:
-    return Checkpoint.objects.filter(size=size).order_by("-id").first()
-
-
-def _tree_size() -> int:
-    from sanxiang.ledger.services import tree_size
-
-    return tree_size()
-
-
 # --- checkpoints and keys --------------------------------------------------------------------------------------------
 
 
@@ -198,37 +167,21 @@ def keys(request: HttpRequest) -> dict[str, Any]:
 @router.get("/proof/inclusion/", response=InclusionOut, summary="包含证明（按叶子哈希）")
 def proof_inclusion(request: HttpRequest, params: Query[InclusionIn]) -> dict[str, Any]:
     """RFC 6962 ``get-proof-by-hash``: the audit path of the leaf with this hash in the tree of ``size`` leaves."""
-    leaf = parse_hash(params.hash)
-    entry = entry_by_leaf_hash(leaf.hex())
-    if entry is None:
-        raise NotFound("日志中没有该叶子哈希。")
-    size = params.size if params.size is not None else _latest_size()
-    if size > _tree_size():
-        raise ValidationError({"size": [f"日志目前只有 {_tree_size()} 个叶子。"]})
-    if entry.seq >= size:
-        raise ValidationError(
-            {"size": [f"该叶子（序号 {entry.seq}）不在大小为 {size} 的树中，请稍后或指定更大的 size。"]}
-        )
-    path = merkle.inclusion_proof(DatabaseNodes(), entry.seq, size)
+    proof = inclusion_by_leaf_hash(parse_leaf_hash(params.hash), size=params.size)
     return {
-        "leaf_index": entry.seq,
-        "tree_size": size,
-        "leaf_hash": leaf.hex(),
-        "audit_path": [_b64(p) for p in path],
-        "checkpoint": _checkpoint_at(size),
+        "leaf_index": proof.leaf_index,
+        "tree_size": proof.tree_size,
+        "leaf_hash": proof.leaf_hash.hex(),
+        "audit_path": [_b64(p) for p in proof.audit_path],
+        "checkpoint": proof.checkpoint,
     }
 
 
 @router.get("/proof/consistency/", response=ConsistencyOut, summary="一致性证明（两个树大小之间）")
 def proof_consistency(request: HttpRequest, params: Query[ConsistencyIn]) -> dict[str, Any]:
     """RFC 6962 ``get-sth-consistency``: proof that the tree of ``second`` leaves extends the tree of ``first``."""
-    second = params.second if params.second is not None else _latest_size()
-    if params.first > second:
-        raise ValidationError({"first": ["first 不能大于 second。"]})
-    if second > _tree_size():
-        raise ValidationError({"second": [f"日志目前只有 {_tree_size()} 个叶子。"]})
-    proof = merkle.consistency_proof(DatabaseNodes(), params.first, second)
-    return {"first": params.first, "second": second, "consistency": [_b64(p) for p in proof]}
+    first, second, proof = consistency_between(params.first, params.second)
+    return {"first": first, "second": second, "consistency": [_b64(p) for p in proof]}
 
 
 # --- entries ---------------------------------------------------------------------------------------------------------

@@ -25,21 +25,26 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from sanxiang.core.errors import NotFound, ValidationError
 from sanxiang.ledger import merkle, signing
 from sanxiang.ledger.models import Checkpoint
-from sanxiang.ledger.selectors import DatabaseNodes
+from sanxiang.ledger.selectors import DatabaseNodes, entry_by_leaf_hash
 
 __all__ = [
+    "InclusionProof",
     "NoteError",
     "VerifiedNote",
     "checkpoint_body",
     "checkpoint_if_behind",
     "checkpoint_sign",
+    "consistency_between",
+    "inclusion_by_leaf_hash",
     "latest_checkpoint",
     "note_open",
     "note_sign",
     "note_verify",
     "parse_checkpoint_body",
+    "parse_leaf_hash",
 ]
 
 EM_DASH = "\u2014"
@@ -234,3 +239,88 @@ def note_verify(text: str | bytes, verifier_keys: Iterable[str | signing.Verifie
     if all(v.name != origin for v in opened.verified_by):
         raise NoteError(f"checkpoint origin {origin!r} is not the name of the key that signed it")
     return origin, size, root
+
+
+# --- proofs for the public -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    leaf_index: int
+    tree_size: int
+    leaf_hash: bytes
+    audit_path: list[bytes]
+    checkpoint: Checkpoint | None
+    """The latest checkpoint signed at ``tree_size``, if any (the one whose root the path leads to)."""
+
+
+def _log_size() -> int:
+    from sanxiang.ledger.services import tree_size
+
+    return tree_size()
+
+
+def _default_size() -> int:
+    latest = latest_checkpoint()
+    if latest is None:
+        raise NotFound("尚无签名检查点。")
+    return latest.size
+
+
+def checkpoint_at(size: int) -> Checkpoint | None:
+    return Checkpoint.objects.filter(size=size).order_by("-id").first()
+
+
+def parse_leaf_hash(text: str) -> bytes:
+    """A 32-byte hash given as 64 hex digits or as base64 (standard or URL-safe; a '+' decoded to ' ' is repaired)."""
+    text = text.strip().replace(" ", "+")
+    if len(text) == 64:
+        try:
+            return bytes.fromhex(text)
+        except ValueError:
+            pass
+    try:
+        raw = base64.b64decode(text.replace("-", "+").replace("_", "/"), validate=True)
+    except (ValueError, binascii.Error):
+        raw = b""
+    if len(raw) != merkle.HASH_SIZE:
+        raise ValidationError({"hash": ["应为 32 字节哈希的十六进制（64 位）或 base64。"]})
+    return raw
+
+
+def inclusion_by_leaf_hash(leaf_hash: bytes, *, size: int | None = None) -> InclusionProof:
+    """RFC 6962 ``get-proof-by-hash``: the audit path of the leaf with ``leaf_hash`` in the tree of ``size`` leaves
+    (default: the latest checkpoint's). Raises ``NotFound`` (unknown hash, no checkpoint) or ``ValidationError``."""
+    entry = entry_by_leaf_hash(leaf_hash.hex())
+    if entry is None:
+        raise NotFound("日志中没有该叶子哈希。")
+    if size is None:
+        size = _default_size()
+    current = _log_size()
+    if size > current:
+        raise ValidationError({"size": [f"日志目前只有 {current} 个叶子。"]})
+    if entry.seq >= size:
+        raise ValidationError(
+            {"size": [f"该叶子（序号 {entry.seq}）不在大小为 {size} 的树中，请等待新的检查点或指定更大的树大小。"]}
+        )
+    return InclusionProof(
+        leaf_index=entry.seq,
+        tree_size=size,
+        leaf_hash=leaf_hash,
+        audit_path=merkle.inclusion_proof(DatabaseNodes(), entry.seq, size),
+        checkpoint=checkpoint_at(size),
+    )
+
+
+def consistency_between(first: int, second: int | None = None) -> tuple[int, int, list[bytes]]:
+    """RFC 6962 ``get-sth-consistency`` from ``first`` to ``second`` leaves (default: the latest checkpoint's)."""
+    if second is None:
+        second = _default_size()
+    if first < 1:
+        raise ValidationError({"first": ["first 至少为 1。"]})
+    if first > second:
+        raise ValidationError({"first": ["first 不能大于 second。"]})
+    current = _log_size()
+    if second > current:
+        raise ValidationError({"second": [f"日志目前只有 {current} 个叶子。"]})
+    return first, second, merkle.consistency_proof(DatabaseNodes(), first, second)

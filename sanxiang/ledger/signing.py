@@ -39,6 +39,7 @@ __all__ = [
     "key_id",
     "parse_signer_key",
     "parse_verifier_key",
+    "published_verifier_keys",
     "rotate_key",
     "verifier_key_string",
     "verifier_keys",
@@ -253,6 +254,11 @@ def verifier_keys() -> list[str]:
     current = current_verifier_key()
     keys = [k for k in _listed(key_dir()) if k != current]
     return [*keys, current]
+
+
+def published_verifier_keys() -> list[str]:
+    """The listed verifier keys, oldest first, without generating a key (empty before the first checkpoint)."""
+    return _listed(key_dir())
 
 
 def rotate_key() -> Signer:

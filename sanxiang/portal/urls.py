@@ -4,7 +4,7 @@ import re
 
 from django.urls import path, register_converter
 
-from sanxiang.portal import views
+from sanxiang.portal import ledger_views, views
 from sanxiang.registry.specs import ALL_LISTS
 
 
@@ -42,6 +42,7 @@ urlpatterns = [
     ),
     path("templates/<int:pk>/download/", views.template_download, name="template-download"),
     path("agencies/<int:pk>/agreement/", views.agency_agreement, name="agency-agreement"),
+    path("ledger/", ledger_views.ledger_home, name="ledger"),
     path("<listkey:list_key>/", views.entry_list, name="list"),
     path("<listkey:list_key>/<int:pk>/", views.entry_detail, name="detail"),
 ]
