@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -169,7 +170,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -180,6 +181,51 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- evidence files (docs/evidence.md) ---------------------------------------------------------------------------
+# Content-addressed and written once (sanxiang/ledger/evidence.py): a local directory by default, S3-compatible
+# object storage when SANXIANG_EVIDENCE_S3_BUCKET is set. Partial uploads are not evidence: they stay in a local
+# directory of their own until complete and verified, and expire SANXIANG_UPLOAD_EXPIRY_HOURS after their last chunk.
+# Upload chunks are read from the request stream, so DATA_UPLOAD_MAX_MEMORY_SIZE (which caps request.body) does not
+# limit them and no chunk is held in memory.
+SANXIANG_EVIDENCE_DIR = Path(env_str("SANXIANG_EVIDENCE_DIR", str(DATA_DIR / "evidence"))).resolve()
+SANXIANG_UPLOAD_DIR = Path(env_str("SANXIANG_UPLOAD_DIR", str(DATA_DIR / "uploads"))).resolve()
+SANXIANG_UPLOAD_EXPIRY_HOURS = env_int("SANXIANG_UPLOAD_EXPIRY_HOURS", 24)
+SANXIANG_UPLOAD_MAX_SIZE = env_int("SANXIANG_UPLOAD_MAX_SIZE", 64 * 1024**3)
+_evidence_bucket = env_str("SANXIANG_EVIDENCE_S3_BUCKET", "")
+if _evidence_bucket:
+    from boto3.s3.transfer import TransferConfig
+
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _evidence_bucket,
+            "endpoint_url": env_str("SANXIANG_EVIDENCE_S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("SANXIANG_EVIDENCE_S3_REGION", "") or None,
+            # Empty: boto3's own chain (AWS_ACCESS_KEY_ID, instance roles). *_FILE variants read a secret file.
+            "access_key": env_str("SANXIANG_EVIDENCE_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("SANXIANG_EVIDENCE_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("SANXIANG_EVIDENCE_S3_PREFIX", "").strip("/"),
+            "addressing_style": env_choice("SANXIANG_EVIDENCE_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
+            "signature_version": "s3v4",
+            "file_overwrite": False,
+            "default_acl": None,
+            "querystring_auth": True,
+            # Multipart parts of 8 MiB, at most four in flight: bounded memory when moving a GB file to the bucket.
+            "transfer_config": TransferConfig(multipart_chunksize=8 * 1024**2, max_concurrency=4),
+        },
+    }
+else:
+    STORAGES["evidence"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(SANXIANG_EVIDENCE_DIR),
+            "base_url": None,
+            # Written once: read-only files; the directories stay writable for new content.
+            "file_permissions_mode": 0o440,
+            "directory_permissions_mode": 0o750,
+        },
+    }
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 
 LOGGING = {
