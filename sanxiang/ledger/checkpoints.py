@@ -273,7 +273,7 @@ def checkpoint_at(size: int) -> Checkpoint | None:
 
 def parse_leaf_hash(text: str) -> bytes:
     """A 32-byte hash given as 64 hex digits or as base64 (standard or URL-safe; a '+' decoded to ' ' is repaired)."""
-    text = text.strip().replace(" ", "+")
+    text = text.strip("\t\r\n").replace(" ", "+")
     if len(text) == 64:
         try:
             return bytes.fromhex(text)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import base64
+import contextlib
+import io
 import json
+import re
+import urllib.request
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -14,7 +18,7 @@ from django.test import Client
 
 from sanxiang.conftest import make_user
 from sanxiang.ledger import merkle, signing
-from sanxiang.ledger.checkpoints import checkpoint_sign, note_verify
+from sanxiang.ledger.checkpoints import checkpoint_sign, note_verify, parse_leaf_hash
 from sanxiang.ledger.models import Entry
 from sanxiang.ledger.selectors import DatabaseNodes, entries_for
 from sanxiang.ledger.services import record, tree_size
@@ -95,10 +99,13 @@ def test_inclusion_proofs_verify_against_the_signed_root(client, bureau, publish
                 root=root,
             )
     # A '+' in base64 sent unencoded arrives as a space; it is repaired.
-    plus = next(e for e in Entry.objects.all() if "+" in base64.b64encode(bytes.fromhex(e.leaf_hash)).decode())
-    raw = base64.b64encode(bytes.fromhex(plus.leaf_hash)).decode()
-    assert client.get(f"{API}/proof/inclusion/?hash={raw}").json()["leaf_index"] == plus.seq
-    assert client.get(f"{API}/proof/inclusion/?hash={quote(raw, safe='')}").json()["leaf_index"] == plus.seq
+    plus = bytes([0xFB]) + bytes(31)
+    assert base64.b64encode(plus).decode().startswith("+")
+    assert parse_leaf_hash(base64.b64encode(plus).decode().replace("+", " ")) == plus
+    entry = Entry.objects.get(seq=0)
+    raw = base64.b64encode(bytes.fromhex(entry.leaf_hash)).decode()
+    assert client.get(f"{API}/proof/inclusion/?hash={raw}").json()["leaf_index"] == 0
+    assert client.get(f"{API}/proof/inclusion/?hash={quote(raw, safe='')}").json()["leaf_index"] == 0
 
 
 def test_inclusion_proof_at_an_explicit_size_and_errors(client, bureau, published_and_draft):
@@ -178,3 +185,27 @@ def test_openapi_documents_the_ledger_paths(client, db):
         f"{API}/proof/consistency/",
         f"{API}/entries/{{seq}}/",
     }
+
+
+def test_the_worked_example_in_docs_ledger_md_runs(client, bureau, published_and_draft, tmp_path, monkeypatch):
+    """docs/ledger.md's by-hand check (stdlib + one Ed25519 call), run against this API."""
+    checkpoint = checkpoint_sign()
+    (tmp_path / "checkpoint.txt").write_text(checkpoint.note, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "ledger.md").read_text(encoding="utf-8")
+    match = re.search(r"```python\n(.*?)```", doc, re.S)
+    assert match is not None
+    published, _ = published_and_draft
+    shown = entries_for(published).last()
+    assert shown is not None
+    code = match.group(1).replace('"zfgs.example.gov.cn/ledger+1a2b3c4d+AV…"', repr(signing.current_verifier_key()))
+    code = code.replace("/entries/42/", f"/entries/{shown.seq}/")
+    monkeypatch.setattr(
+        urllib.request,
+        "urlopen",
+        lambda url: io.BytesIO(client.get(url.removeprefix("https://zfgs.example.gov.cn")).content),
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(code, {})  # noqa: S102 - our own documentation
+    assert out.getvalue().strip() == f"leaf {shown.seq} is in the signed log of {checkpoint.size} leaves"
