@@ -180,6 +180,16 @@ def test_bytes_past_the_confirmed_offset_are_cut_off_before_the_next_chunk(burea
     assert response.json()["sha256"] == VIDEO_SHA256
 
 
+def test_a_whole_file_in_one_put_is_read_as_a_stream_not_through_request_body(bureau, evidence_root, settings):
+    # request.body would refuse anything over DATA_UPLOAD_MAX_MEMORY_SIZE (and hold it all in memory)
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client = staff_client(bureau.officer)
+    upload = begin(client)
+    response = put(client, upload["id"], VIDEO, 0)
+    assert response.status_code == 200, response.content
+    assert client.post(f"{BASE}{upload['id']}/complete/").json()["sha256"] == VIDEO_SHA256
+
+
 def test_an_empty_file_can_be_uploaded(bureau, evidence_root):
     client = staff_client(bureau.officer)
     upload = begin(client, data=b"")
