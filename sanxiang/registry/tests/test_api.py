@@ -530,15 +530,17 @@ def openapi(client: Client) -> dict[str, Any]:
 
 def test_openapi_document_lists_every_path(openapi):
     assert openapi["openapi"].startswith("3.")
-    assert set(openapi["paths"]) == expected_paths()
+    lists = ("/api/v1/public/", "/api/v1/staff/")  # the lists' routers; the ledger and evidence test their own
+    documented = {path for path in openapi["paths"] if path.startswith(lists)}
+    assert documented == expected_paths()
     operation_ids = [op["operationId"] for item in openapi["paths"].values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))
-    # Every route the API serves is documented.
+    # Every route the lists' routers serve is documented.
     served = {
         "/api/v1/" + str(p.pattern).replace("<int:entry_id>", "{entry_id}").replace("<number>", "{number}")
         for p in api.urls[0]
     }
-    assert served - {"/api/v1/", "/api/v1/openapi.json", "/api/v1/docs"} == set(openapi["paths"])
+    assert {path for path in served if path.startswith(lists)} == documented
 
 
 def _resolve(openapi: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
