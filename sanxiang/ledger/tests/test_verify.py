@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import decimal
+import hashlib
 import io
 import uuid
 from collections.abc import Iterator
@@ -20,9 +21,13 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection, models, transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sanxiang.conftest import Bureau
+from sanxiang.core.canonical import canonical_json
 from sanxiang.ledger import merkle
+from sanxiang.ledger import verify as verifier
 from sanxiang.ledger.checkpoints import checkpoint_sign
 from sanxiang.ledger.evidence import blob_store
 from sanxiang.ledger.leaves import entry_leaf_hash
@@ -193,8 +198,6 @@ def test_fixture_rows_without_entries_are_reported(bureau: Bureau) -> None:
 
 def test_batch_state_equals_the_registered_state_for_every_row(world: Bureau) -> None:
     """The verifier reads many-to-many sets in batches; what it digests must be exactly what ``record`` digests."""
-    from sanxiang.ledger import verify as verifier
-
     compared = 0
     for registration in ledgered_models():
         rows = list(registration.model._base_manager.all())
@@ -483,3 +486,30 @@ def test_user_password_change_is_not_a_change_of_the_record(world: Bureau) -> No
     user.set_password("another")
     user.save(update_fields=["password"])
     assert verify().ok
+
+
+# --- the fast serialisation in the verifier's hot path -------------------------------------------------------------
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,12}", fullmatch=True), _json_values, max_size=8))
+def test_fast_serialisation_is_rfc8785_for_states_and_leaves(value: dict[str, Any]) -> None:
+    assert verifier._fast_json(value) == canonical_json(value)
+    digest = hashlib.sha256(canonical_json(value)).hexdigest()
+    assert verifier._digest_matches(value, digest)
+    assert not verifier._digest_matches(value, "0" * 64)
+
+
+def test_digest_falls_back_to_rfc8785_where_the_key_order_differs() -> None:
+    # RFC 8785 sorts keys by UTF-16 code units: U+1F600 (surrogates D83D…) comes before U+FF01; Python's sort not.
+    value: dict[str, Any] = {"\uff01": 1, "\U0001f600": 2}
+    assert verifier._fast_json(value) != canonical_json(value)
+    assert verifier._digest_matches(value, hashlib.sha256(canonical_json(value)).hexdigest())
