@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
+from django_tasks.base import Task
 
 from sanxiang.ledger.checkpoints import checkpoint_if_behind
 
@@ -27,19 +29,19 @@ def sign_checkpoint() -> int | None:
     return None if checkpoint is None else checkpoint.size
 
 
-def _pending() -> bool:
-    """Whether a signing task is already queued and not yet started (known for the database backend only)."""
+def pending(queued: Task[Any, Any]) -> bool:
+    """Whether ``queued`` is already queued and not yet started (known for the database backend only)."""
     from django_tasks_db.backend import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
-    if not isinstance(sign_checkpoint.get_backend(), DatabaseBackend):
+    if not isinstance(queued.get_backend(), DatabaseBackend):
         return False
-    return DBTaskResult.objects.filter(task_path=sign_checkpoint.module_path, status=TaskResultStatus.READY).exists()
+    return DBTaskResult.objects.filter(task_path=queued.module_path, status=TaskResultStatus.READY).exists()
 
 
 def schedule_checkpoint() -> None:
     """Queue ``sign_checkpoint`` unless one is pending. Runs after commit: it must never fail the caller's write."""
-    if _pending():
+    if pending(sign_checkpoint):
         return
     deferred = sign_checkpoint
     if sign_checkpoint.get_backend().supports_defer:

@@ -169,6 +169,12 @@ def upload_status(*, actor: Any, upload_id: uuid.UUID | str) -> Upload:
     return upload_get(actor=actor, upload_id=upload_id)
 
 
+def _schedule_expiry() -> None:
+    from sanxiang.ledger.upload_tasks import schedule_upload_expiry  # the task module imports this one
+
+    schedule_upload_expiry()
+
+
 def upload_begin(*, actor: Any, filename: str, content_type: str, size: int, sha256: str) -> Upload:
     """Open an upload of a file of ``size`` bytes whose SHA-256 the client declares."""
     _require_user(actor)
@@ -191,6 +197,7 @@ def upload_begin(*, actor: Any, filename: str, content_type: str, size: int, sha
     upload_id = uuid.uuid4()
     now = timezone.now()
     with transaction.atomic():
+        transaction.on_commit(_schedule_expiry)
         return Upload.objects.create(
             id=upload_id,
             actor_id=actor.pk,

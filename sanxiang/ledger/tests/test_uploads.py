@@ -398,3 +398,20 @@ def test_writes_need_the_csrf_token(bureau, evidence_root):
     )
     assert response.status_code == 403
     assert Upload.objects.count() == 0
+
+
+def test_starting_an_upload_schedules_its_expiry(bureau, evidence_root, django_capture_on_commit_callbacks):
+    from django_tasks_db.models import DBTaskResult
+
+    with django_capture_on_commit_callbacks(execute=True):
+        upload = uploads.upload_begin(
+            actor=bureau.officer, filename="a.bin", content_type="", size=3, sha256=hashlib.sha256(b"abc").hexdigest()
+        )
+    queued = DBTaskResult.objects.get(task_path=expire_uploads.module_path)
+    assert queued.run_after == upload.expires_at
+    # a second upload does not queue a second run: one is pending and will reschedule itself
+    with django_capture_on_commit_callbacks(execute=True):
+        uploads.upload_begin(
+            actor=bureau.officer, filename="b.bin", content_type="", size=3, sha256=hashlib.sha256(b"abc").hexdigest()
+        )
+    assert DBTaskResult.objects.filter(task_path=expire_uploads.module_path).count() == 1
