@@ -206,7 +206,9 @@ if _evidence_bucket:
             "access_key": env_str("SANXIANG_EVIDENCE_S3_ACCESS_KEY_ID", "") or None,
             "secret_key": env_str("SANXIANG_EVIDENCE_S3_SECRET_ACCESS_KEY", "") or None,
             "location": env_str("SANXIANG_EVIDENCE_S3_PREFIX", "").strip("/"),
-            "addressing_style": env_choice("SANXIANG_EVIDENCE_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
+            "addressing_style": env_choice(
+                "SANXIANG_EVIDENCE_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")
+            ),
             "signature_version": "s3v4",
             "file_overwrite": False,
             "default_acl": None,
