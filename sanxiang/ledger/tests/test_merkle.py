@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import given, settings
@@ -163,7 +163,7 @@ def _vector_files(kind: str) -> list[Any]:
     return [pytest.param(path, id=str(path.relative_to(folder))) for path in files]
 
 
-def _missing_vectors() -> None:
+def _missing_vectors() -> NoReturn:
     # CI always has ../shared beside the clone: there a missing folder is a failure, never a silent skip.
     message = f"RFC 9162 vectors not found at {VECTORS} (they live in ../shared beside the clone)"
     if os.environ.get("CI"):
