@@ -31,6 +31,9 @@ from sanxiang.org.models import Agency, Role
 
 R = TypeVar("R", bound=Reviewed)
 
+# The workflow's own columns: history and diffs show them through the action, not as changed fields.
+REVIEW_BOOKKEEPING: tuple[str, ...] = tuple(field.attname for field in Reviewed._meta.local_fields)
+
 Cleaner = Callable[[dict[str, Any], Agency], dict[str, Any]]
 
 

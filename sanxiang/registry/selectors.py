@@ -16,7 +16,7 @@ from django.db.models import JSONField, Q, QuerySet
 from sanxiang.core.models import PublicationStatus, Reviewed
 from sanxiang.ledger.selectors import Change, diff_states, entries_for
 from sanxiang.org.access import visible_to
-from sanxiang.org.listing import ListSpec
+from sanxiang.org.listing import REVIEW_BOOKKEEPING, ListSpec
 from sanxiang.org.models import Agency, SubjectCategory
 from sanxiang.registry.models import Officer
 from sanxiang.registry.specs import ALL_LISTS
@@ -33,21 +33,7 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 # Bookkeeping fields never shown in public history.
-_HISTORY_IGNORE = (
-    "status",
-    "pending",
-    "pending_submitted_at",
-    "review_note",
-    "submitted_at",
-    "reviewed_at",
-    "reviewed_by_id",
-    "first_published_at",
-    "published_at",
-    "version",
-    "created_at",
-    "updated_at",
-    "user_id",
-)
+_HISTORY_IGNORE = (*REVIEW_BOOKKEEPING, "user_id")
 
 
 def public_agencies() -> QuerySet[Agency]:

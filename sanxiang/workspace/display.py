@@ -14,7 +14,7 @@ from sanxiang.core.canonical import to_json_value
 from sanxiang.core.models import PublicationStatus
 from sanxiang.ledger.selectors import diff_states, entries_for
 from sanxiang.org.access import user_label
-from sanxiang.org.listing import ListSpec
+from sanxiang.org.listing import REVIEW_BOOKKEEPING, ListSpec
 from sanxiang.registry.models import EnforcementCategory
 
 EMPTY = "—"
@@ -36,21 +36,7 @@ ACTION_LABELS = {
 }
 
 # Bookkeeping that the record shows through its action, not as changed fields.
-BOOKKEEPING = (
-    "id",
-    "status",
-    "pending",
-    "pending_submitted_at",
-    "review_note",
-    "submitted_at",
-    "reviewed_at",
-    "reviewed_by_id",
-    "first_published_at",
-    "published_at",
-    "version",
-    "created_at",
-    "updated_at",
-)
+BOOKKEEPING = ("id", *REVIEW_BOOKKEEPING)
 
 STATUS_CLASSES = {
     PublicationStatus.DRAFT: "draft",
