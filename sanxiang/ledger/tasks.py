@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Any
 
 from django.utils import timezone
@@ -39,11 +40,24 @@ def pending(queued: Task[Any, Any]) -> bool:
     return DBTaskResult.objects.filter(task_path=queued.module_path, status=TaskResultStatus.READY).exists()
 
 
+_last_queued: float | None = None  # monotonic time this process last queued a deferred signing task
+
+
 def schedule_checkpoint() -> None:
-    """Queue ``sign_checkpoint`` unless one is pending. Runs after commit: it must never fail the caller's write."""
+    """Queue ``sign_checkpoint`` unless one is pending. Runs after commit: it must never fail the caller's write.
+
+    A task this process queued less than ``CHECKPOINT_DELAY`` ago cannot have run yet, so it is still pending: that
+    case is answered without a query (it is most appends, which otherwise paid one query each).
+    """
+    global _last_queued
+    deferrable = sign_checkpoint.get_backend().supports_defer
+    now = time.monotonic()
+    if deferrable and _last_queued is not None and now - _last_queued < CHECKPOINT_DELAY.total_seconds():
+        return
     if pending(sign_checkpoint):
         return
     deferred = sign_checkpoint
-    if sign_checkpoint.get_backend().supports_defer:
+    if deferrable:
         deferred = sign_checkpoint.using(run_after=timezone.now() + CHECKPOINT_DELAY)
+        _last_queued = now
     deferred.enqueue()
