@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "sanxiang.ledger",
     "sanxiang.org",
     "sanxiang.registry",
+    "sanxiang.cases",
     "sanxiang.portal",
     "sanxiang.workspace",
     "sanxiang.demo",

@@ -4,6 +4,7 @@ import re
 
 from django.urls import path, register_converter
 
+from sanxiang.cases.processes import PROCESSES
 from sanxiang.portal import ledger_views, views
 from sanxiang.registry.specs import ALL_LISTS
 
@@ -20,12 +21,27 @@ class ListKeyConverter:
         return value
 
 
+class ProcessKeyConverter:
+    """Matches only the keys of the process definitions (``cases.processes.PROCESSES``)."""
+
+    regex = "|".join(re.escape(key) for key in sorted(PROCESSES, key=len, reverse=True))
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(ListKeyConverter, "listkey")
+register_converter(ProcessKeyConverter, "processkey")
 
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("flowcharts/", views.flowcharts, name="flowcharts"),
+    path("flowcharts/<processkey:key>/", views.flowchart_detail, name="flowchart"),
+    path("flowcharts/<processkey:key>.svg", views.flowchart_svg, name="flowchart-svg"),
     path("verify/certificate/<str:number>/", views.certificate_verify, name="verify-certificate"),
     path("verify/certificate/<str:number>/qr/", views.certificate_qr_page, name="certificate-qr"),
     path(

@@ -14,12 +14,16 @@ import segno
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import parse_etags, quote_etag
 from django.views.decorators.http import require_GET
 
+from sanxiang.cases import flowcharts as charts
+from sanxiang.cases.display import step_rows
+from sanxiang.cases.processes import PROCESSES
 from sanxiang.org.models import Agency, SubjectCategory
 from sanxiang.portal import presentation
 from sanxiang.registry.models import DocumentTemplate, EnforcementCategory, Officer
@@ -276,6 +280,41 @@ def certificate_qr_image(request: HttpRequest, number: str, fmt: str) -> HttpRes
     return response
 
 
+# --- flowcharts (公示流程图, plan 二(一)3(6)): drawn from the process definitions the case workflow enforces ----------
+
+FLOWCHART_MAX_AGE = 24 * 60 * 60  # a definition changes only with a deployment; the ETag revalidates after that
+
+
 @require_GET
 def flowcharts(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/flowcharts.html", {"nav": "flowcharts"})
+    return render(request, "portal/flowcharts.html", {"nav": "flowcharts", "processes": list(PROCESSES.values())})
+
+
+@require_GET
+def flowchart_detail(request: HttpRequest, key: str) -> HttpResponse:
+    process = PROCESSES[key]  # the URL converter only matches defined keys
+    return render(
+        request,
+        "portal/flowchart_detail.html",
+        {"nav": "flowcharts", "process": process, "rows": step_rows(process)},
+    )
+
+
+@require_GET
+def flowchart_svg(request: HttpRequest, key: str) -> HttpResponse:
+    """The chart as ``image/svg+xml``: drawn once per definition, then served from memory; revalidated by ETag."""
+    process = PROCESSES[key]
+    tag = quote_etag(charts.cache_key(process))
+    response: HttpResponse
+    if tag in parse_etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponseNotModified()
+    else:
+        try:
+            svg = charts.flowchart_svg(process)
+        except charts.GraphvizMissing as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain; charset=utf-8")
+        response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
+    response.headers["ETag"] = tag
+    patch_cache_control(response, public=True, max_age=FLOWCHART_MAX_AGE)
+    response.headers["Content-Disposition"] = f'inline; filename="{key}.svg"'
+    return response

@@ -33,6 +33,7 @@ urlpatterns = [
         name="officer_annual_review",
     ),
     path("agencies/<int:pk>/district-review/", views.agency_district_review, name="agency_district_review"),
+    path("processes/", views.processes, name="processes"),
 ]
 urlpatterns += [
     path("lists/<slug:list_key>/import/", views.entry_import, name="entry_import"),

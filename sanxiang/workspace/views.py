@@ -27,6 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from sanxiang.cases.display import step_rows
+from sanxiang.cases.processes import PROCESSES
 from sanxiang.core.errors import InvalidTransition, NotFound, ValidationError
 from sanxiang.core.errors import PermissionDenied as ServicePermissionDenied
 from sanxiang.core.models import PublicationStatus
@@ -577,3 +579,14 @@ def entry_export(request: HttpRequest, desk: Desk, list_key: str) -> HttpRespons
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     return response
+
+
+# --- processes ----------------------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_view
+def processes(request: HttpRequest, desk: Desk) -> HttpResponse:
+    """The process definitions the case workflow enforces, drawn as on the portal (same charts, same text)."""
+    items = [{"process": p, "rows": step_rows(p)} for p in PROCESSES.values()]
+    return render(request, "workspace/processes.html", {"desk": desk, "items": items, "nav_active": "processes"})

@@ -63,7 +63,7 @@ def test_home_names_every_list_with_counts_and_agency_entry_points(client, burea
     assert "人员资格清单" in text and "监督举报信息" in text
     assert "已公示 <strong>1</strong> 条" in text
     assert reverse("portal:detail", args=["agencies", bureau.agency.pk]) in text
-    assert "随案件流程发布" in text  # the flowchart placeholder
+    assert f'href="{reverse("portal:flowcharts")}"' in text  # the flowcharts card
     assert "兴隆台区司法局" not in text  # a supervising body is not an enforcement body
 
 
@@ -80,8 +80,9 @@ def test_every_list_and_detail_page_renders_for_anonymous_visitors(client, publi
     assert "变更记录" in _text(response)
 
 
-def test_flowchart_placeholder_and_unknown_list_404(client, db):
-    assert "随案件流程发布" in _text(client.get(reverse("portal:flowcharts")))
+def test_flowcharts_page_and_unknown_list_404(client, db):
+    text = _text(client.get(reverse("portal:flowcharts")))
+    assert "行政处罚（一般程序）" in text and reverse("portal:flowchart-svg", args=["penalty-general"]) in text
     assert client.get("/no-such-list/").status_code == 404
 
 

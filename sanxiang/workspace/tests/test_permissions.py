@@ -89,6 +89,7 @@ STAFF_URLS = [
         permitted_status=(302,),
         object_url=True,
     ),
+    StaffUrl("processes", permitted="officer"),
 ]
 
 
