@@ -7,6 +7,7 @@ class OrgConfig(AppConfig):
     verbose_name = "组织与人员"
 
     def ready(self) -> None:
+        from sanxiang.core.models import CalendarDay, CalendarYear
         from sanxiang.ledger.registry import register
         from sanxiang.org.models import Agency, Department, RoleAssignment, User
 
@@ -15,3 +16,6 @@ class OrgConfig(AppConfig):
         register(Agency)
         register(Department)
         register(RoleAssignment)
+        # The working-day calendar lives in core, which may not import the ledger; org sits above both.
+        register(CalendarYear)
+        register(CalendarDay)
