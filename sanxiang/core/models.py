@@ -1,4 +1,4 @@
-"""Abstract building blocks shared by the published lists (no concrete models live in core)."""
+"""Abstract building blocks shared by the published lists, and the working-day calendar's two tables."""
 
 from __future__ import annotations
 
