@@ -7,6 +7,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from sanxiang.core.models import CalendarDay, CalendarYear
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Shows rows; refuses to add, change or delete them (writes go through services and the ledger)."""
@@ -19,3 +21,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+admin.site.register(CalendarYear, ReadOnlyAdmin)
+admin.site.register(CalendarDay, ReadOnlyAdmin)
