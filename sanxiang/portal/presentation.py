@@ -20,7 +20,13 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from sanxiang.org.models import Agency, Department, SubjectCategory
-from sanxiang.registry.models import CertificateState, EnforcementCategory, Officer
+from sanxiang.registry.models import (
+    CertificateState,
+    EnforcementCategory,
+    Officer,
+    RecordingPlaceKind,
+    RecordingRequirement,
+)
 from sanxiang.registry.selectors import PublicVersion, public_history
 
 EMPTY = "—"
@@ -173,6 +179,21 @@ COLUMNS: dict[str, list[Column]] = {
         Column("受理地址", lambda c: c.address),
         Column("执法主体", _agency_name),
     ],
+    "recording-rules": [
+        Column("事项编码", lambda r: r.code, "cell--code"),
+        Column("记录事项", _link("recording-rules", "name"), "cell--main"),
+        Column("执法程序", lambda r: r.process_name),
+        Column("执法环节", lambda r: r.step_name),
+        Column("记录要求", lambda r: r.get_requirement_display()),
+        Column("执法主体", _agency_name),
+    ],
+    "recording-places": [
+        Column("场所名称", _link("recording-places", "name"), "cell--main"),
+        Column("场所类别", lambda p: p.get_kind_display()),
+        Column("地址", lambda p: p.address),
+        Column("全过程记录", lambda p: "是" if p.full_process else "否"),
+        Column("执法主体", _agency_name),
+    ],
 }
 
 # The category filter, where a list has one: (label, choices).
@@ -182,6 +203,8 @@ CATEGORY_FILTERS: dict[str, tuple[str, list[tuple[str, str]]]] = {
     "items": ("执法类别", list(EnforcementCategory.choices)),
     "inspection-items": ("执法类别", list(EnforcementCategory.choices)),
     "officers": ("执法类别", list(EnforcementCategory.choices)),
+    "recording-rules": ("记录要求", list(RecordingRequirement.choices)),
+    "recording-places": ("场所类别", list(RecordingPlaceKind.choices)),
 }
 
 # What each list is, for the home page (plan 二(一)3).
@@ -193,6 +216,8 @@ LIST_DESCRIPTIONS: dict[str, str] = {
     "officers": "持证执法人员的姓名、执法证号、执法类别、执法区域和有效期；可在线核验执法证。",
     "templates": "行政执法文书样本，可下载。",
     "complaint-channels": "监督举报的地址、邮编、电话、电子邮箱和受理反馈程序。",
+    "recording-rules": "哪些执法环节应当音像记录、哪些应当全过程音像记录（查封扣押等强制措施全过程记录），附记录范围和依据。",
+    "recording-places": "询问室、办案区等执法场所的音像记录设置，以及是否全过程音像记录。",
 }
 
 

@@ -82,6 +82,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Lists whose category filter is a column other than ``category``.
+_CATEGORY_FIELDS = {"recording-rules": "requirement", "recording-places": "kind"}
+
+
 def _filtered(list_key: str, *, q: str, agency_id: int | None, category: str) -> QuerySet[Any]:
     """The published entries of a list that match the visitor's search and filters."""
     qs: QuerySet[Any]
@@ -94,6 +98,11 @@ def _filtered(list_key: str, *, q: str, agency_id: int | None, category: str) ->
         if category in EnforcementCategory.values:
             # Categories are a JSON list of ASCII codes; a quoted code matches the same way on SQLite and PostgreSQL.
             qs = qs.filter(categories__icontains=f'"{category}"')
+    elif list_key in _CATEGORY_FIELDS:
+        # The list's own filter column (记录要求, 场所类别); the choices are checked by ``entry_list``.
+        qs = public_list(list_key, q=q, agency_id=agency_id)
+        if category:
+            qs = qs.filter(**{_CATEGORY_FIELDS[list_key]: category})
     else:
         qs = public_list(list_key, q=q, agency_id=agency_id, category=category)
     if list_key in _SELECT_RELATED:

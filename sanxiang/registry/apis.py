@@ -36,6 +36,8 @@ from sanxiang.registry.models import (
     AnnualReviewState,
     EnforcementCategory,
     Officer,
+    RecordingPlaceKind,
+    RecordingRequirement,
     TimeLimitKind,
 )
 from sanxiang.registry.services import (
@@ -294,6 +296,38 @@ class ComplaintChannelOut(PublishedOut):
     procedure: str
 
 
+class RecordingRuleOut(PublishedOut):
+    agency: AgencyRef
+    code: str
+    name: str
+    process_key: str = Field(description="流程定义编码（/flowcharts/<key>/）")
+    process_name: str
+    step_key: str
+    step_name: str
+    requirement: str = Field(description="required：应当音像记录；full_process：全过程音像记录")
+    requirement_display: str
+    scope: str
+    basis: str
+
+    @staticmethod
+    def resolve_requirement_display(obj: Any) -> str:
+        return str(obj.get_requirement_display())
+
+
+class RecordingPlaceOut(PublishedOut):
+    agency: AgencyRef
+    name: str
+    kind: str
+    kind_display: str
+    address: str
+    full_process: bool = Field(description="是否全过程音像记录")
+    cameras: str
+
+    @staticmethod
+    def resolve_kind_display(obj: Any) -> str:
+        return str(obj.get_kind_display())
+
+
 class WorkflowOut(Schema):
     """Review bookkeeping, for staff only (never in the open data)."""
 
@@ -342,6 +376,14 @@ class TemplateStaffOut(TemplateOut, WorkflowOut):
 
 
 class ComplaintChannelStaffOut(ComplaintChannelOut, WorkflowOut):
+    pass
+
+
+class RecordingRuleStaffOut(RecordingRuleOut, WorkflowOut):
+    pass
+
+
+class RecordingPlaceStaffOut(RecordingPlaceOut, WorkflowOut):
     pass
 
 
@@ -524,6 +566,24 @@ class ComplaintChannelIn(EntryIn):
     procedure: str
 
 
+class RecordingRuleIn(EntryIn):
+    code: str
+    name: str
+    process_key: str = Field(description="流程定义编码，如 coercion-seizure")
+    step_key: str = Field(description="流程环节编码，如 implement")
+    requirement: RecordingRequirement
+    scope: str = ""
+    basis: str
+
+
+class RecordingPlaceIn(EntryIn):
+    name: str
+    kind: RecordingPlaceKind
+    address: str
+    full_process: bool = True
+    cameras: str = ""
+
+
 def _patch_schema(create: type[Schema], name: str) -> type[Schema]:
     """Every field of ``create`` optional (PATCH sends only what changes); the agency never changes."""
     annotations: dict[str, Any] = {key: info.annotation for key, info in create.model_fields.items()}
@@ -654,6 +714,20 @@ LIST_APIS: tuple[ListApi, ...] = (
         staff_out=ComplaintChannelStaffOut,
         create_in=ComplaintChannelIn,
         update_in=_patch_schema(ComplaintChannelIn, "ComplaintChannelPatch"),
+    ),
+    ListApi(
+        key="recording-rules",
+        out=RecordingRuleOut,
+        staff_out=RecordingRuleStaffOut,
+        create_in=RecordingRuleIn,
+        update_in=_patch_schema(RecordingRuleIn, "RecordingRulePatch"),
+    ),
+    ListApi(
+        key="recording-places",
+        out=RecordingPlaceOut,
+        staff_out=RecordingPlaceStaffOut,
+        create_in=RecordingPlaceIn,
+        update_in=_patch_schema(RecordingPlaceIn, "RecordingPlacePatch"),
     ),
 )
 assert {a.key for a in LIST_APIS} == set(ALL_LISTS), "every published list has its API"

@@ -33,6 +33,10 @@ class RegistryConfig(AppConfig):
             models.Officer,
             models.DocumentTemplate,
             models.ComplaintChannel,
+            models.RecordingRule,
+            models.RecordingPlace,
+            models.Device,
+            models.DeviceUsage,
         ):
             register(model)
         # Leaf contents are public for published entries only; staff (anyone with an active role) read all.

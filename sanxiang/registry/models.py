@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 
@@ -238,3 +239,161 @@ class ComplaintChannel(Reviewed):
 
     def __str__(self) -> str:
         return f"{self.agency} {self.name}"
+
+
+# --- audio-video recording (plan 二(二)3: 音像记录事项清单 and 执法记录仪) ---------------------------------------------
+
+
+class RecordingRequirement(models.TextChoices):
+    """What the AV list asks of a step (the same codes as ``cases.processes.Recording``, ``none`` left out)."""
+
+    REQUIRED = "required", "应当音像记录"
+    FULL_PROCESS = "full_process", "全过程音像记录"
+
+
+class RecordingRule(Reviewed):
+    """音像记录事项清单 (plan 二(二)3(1)), one enforcement step that needs audio-video recording.
+
+    ``process_key`` / ``step_key`` name a step of ``cases.processes.PROCESSES`` (checked by the list's cleaner). A
+    rule can only add to what the process definition already requires: the stricter of the two applies
+    (``registry.selectors.recording_requirement``).
+    """
+
+    agency = models.ForeignKey(
+        Agency, verbose_name="执法主体", on_delete=models.PROTECT, related_name="recording_rules"
+    )
+    code = models.CharField("事项编码", max_length=40)
+    name = models.CharField("记录事项", max_length=200)
+    process_key = models.CharField("执法程序", max_length=40, help_text="流程定义的编码，如 coercion-seizure")
+    step_key = models.CharField("执法环节", max_length=40, help_text="流程环节的编码，如 implement")
+    requirement = models.CharField("记录要求", max_length=16, choices=RecordingRequirement.choices)
+    scope = models.TextField("记录范围", blank=True, default="")
+    basis = models.TextField("依据")
+
+    class Meta:
+        verbose_name = "音像记录事项"
+        verbose_name_plural = "音像记录事项清单"
+        ordering = ["agency", "code"]
+        constraints = [models.UniqueConstraint(fields=["agency", "code"], name="registry_recording_rule_unique_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        """The rule must name a step of a process definition (``cases.processes.PROCESSES``)."""
+        from sanxiang.cases.processes import PROCESSES
+
+        process = PROCESSES.get(self.process_key)
+        if process is None:
+            names = "、".join(f"{key}（{p.name}）" for key, p in PROCESSES.items())
+            raise DjangoValidationError({"process_key": f"没有编码为“{self.process_key}”的执法程序，可选：{names}。"})
+        if self.step_key not in {step.key for step in process.steps}:
+            steps = "、".join(f"{step.key}（{step.name}）" for step in process.steps)
+            raise DjangoValidationError(
+                {"step_key": f"“{process.name}”没有编码为“{self.step_key}”的环节，可选：{steps}。"}
+            )
+
+    @property
+    def process_name(self) -> str:
+        from sanxiang.cases.processes import PROCESSES
+
+        process = PROCESSES.get(self.process_key)
+        return process.name if process else self.process_key
+
+    @property
+    def step_name(self) -> str:
+        from sanxiang.cases.processes import PROCESSES
+
+        process = PROCESSES.get(self.process_key)
+        try:
+            return process.step(self.step_key).name if process else self.step_key
+        except KeyError:
+            return self.step_key
+
+
+class RecordingPlaceKind(models.TextChoices):
+    INTERVIEW_ROOM = "interview_room", "询问室"
+    CASE_AREA = "case_area", "办案区"
+    PROPERTY_ROOM = "property_room", "涉案财物保管场所"
+    HEARING_ROOM = "hearing_room", "听证室"
+    SITE = "site", "执法现场"
+    OTHER = "other", "其他"
+
+
+class RecordingPlace(Reviewed):
+    """音像记录事项清单的执法场所 (plan 二(二)3(1)): a case-handling room or area that is recorded.
+
+    ``full_process`` marks a place recorded from entering to leaving (118号: 办案场所全过程记录).
+    """
+
+    agency = models.ForeignKey(
+        Agency, verbose_name="执法主体", on_delete=models.PROTECT, related_name="recording_places"
+    )
+    name = models.CharField("场所名称", max_length=100)
+    kind = models.CharField("场所类别", max_length=16, choices=RecordingPlaceKind.choices)
+    address = models.CharField("地址", max_length=200)
+    full_process = models.BooleanField("全过程音像记录", default=True)
+    cameras = models.TextField("音像记录设备", blank=True, default="", help_text="摄像头、拾音设备的数量和位置")
+
+    class Meta:
+        verbose_name = "音像记录场所"
+        verbose_name_plural = "音像记录场所清单"
+        ordering = ["agency", "name"]
+        constraints = [models.UniqueConstraint(fields=["agency", "name"], name="registry_recording_place_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeviceStatus(models.TextChoices):
+    IN_SERVICE = "in_service", "在用"
+    UNDER_REPAIR = "under_repair", "维修中"
+    RETIRED = "retired", "已报废"
+
+
+class Device(models.Model):
+    """执法记录仪 (plan 二(二)3(2)): an agency's body camera and to whom it is assigned now.
+
+    An internal register (not published). Changed only by ``registry.services.device_*``, each change one ledger
+    entry; a finished assignment is kept as a ``DeviceUsage`` row.
+    """
+
+    agency = models.ForeignKey(Agency, verbose_name="执法主体", on_delete=models.PROTECT, related_name="devices")
+    asset_number = models.CharField("资产编号", max_length=40, unique=True)
+    model_name = models.CharField("型号", max_length=100)
+    serial_number = models.CharField("出厂序列号", max_length=100, blank=True, default="")
+    storage_gb = models.PositiveIntegerField("存储容量（GB）", null=True, blank=True)
+    status = models.CharField("状态", max_length=16, choices=DeviceStatus.choices, default=DeviceStatus.IN_SERVICE)
+    officer = models.ForeignKey(
+        Officer, verbose_name="配发给", null=True, blank=True, on_delete=models.PROTECT, related_name="devices"
+    )
+    assigned_at = models.DateTimeField("配发时间", null=True, blank=True)
+    note = models.TextField("备注", blank=True, default="")
+    registered_at = models.DateTimeField("登记时间", default=timezone.now)
+    retired_at = models.DateTimeField("报废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "执法记录仪"
+        verbose_name_plural = "执法记录仪"
+        ordering = ["agency", "asset_number"]
+
+    def __str__(self) -> str:
+        return f"{self.asset_number}（{self.model_name}）"
+
+
+class DeviceUsage(models.Model):
+    """One finished use of a device by an officer (领用 to 归还), written when it is returned; never changed."""
+
+    device = models.ForeignKey(Device, verbose_name="执法记录仪", on_delete=models.PROTECT, related_name="usages")
+    officer = models.ForeignKey(Officer, verbose_name="使用人", on_delete=models.PROTECT, related_name="device_usages")
+    checked_out_at = models.DateTimeField("领用时间")
+    returned_at = models.DateTimeField("归还时间")
+    note = models.TextField("备注", blank=True, default="")
+
+    class Meta:
+        verbose_name = "执法记录仪使用记录"
+        verbose_name_plural = "执法记录仪使用记录"
+        ordering = ["-returned_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.device.asset_number} {self.officer.name}"

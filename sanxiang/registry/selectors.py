@@ -18,7 +18,7 @@ from sanxiang.ledger.selectors import Change, diff_states, entries_for
 from sanxiang.org.access import visible_to
 from sanxiang.org.listing import REVIEW_BOOKKEEPING, ListSpec
 from sanxiang.org.models import Agency, SubjectCategory
-from sanxiang.registry.models import Officer
+from sanxiang.registry.models import Device, DeviceUsage, Officer, RecordingRequirement, RecordingRule
 from sanxiang.registry.specs import ALL_LISTS
 
 # Fields searched by the public ``q`` parameter, per list.
@@ -30,6 +30,8 @@ SEARCH_FIELDS: dict[str, tuple[str, ...]] = {
     "templates": ("code", "name", "description"),
     "complaint-channels": ("name", "address", "procedure"),
     "agencies": ("name", "duties", "address"),
+    "recording-rules": ("code", "name", "scope", "basis"),
+    "recording-places": ("name", "address", "cameras"),
 }
 
 # Bookkeeping fields never shown in public history.
@@ -143,3 +145,41 @@ def staff_review_queue(user: Any, spec: ListSpec[Any]) -> QuerySet[Any]:
     return staff_entries(user, spec).filter(
         Q(status=PublicationStatus.SUBMITTED) | Q(status=PublicationStatus.PUBLISHED, pending__isnull=False)
     )
+
+
+# --- audio-video recording ---------------------------------------------------------------------------------------
+
+# From least to most demanding: the stricter of the process definition and the AV list applies.
+_RECORDING_ORDER = ("none", RecordingRequirement.REQUIRED.value, RecordingRequirement.FULL_PROCESS.value)
+
+
+def recording_requirement(*, agency: Agency | int, process_key: str, step_key: str) -> str:
+    """What recording ``step_key`` of ``process_key`` needs in ``agency``: ``"none"``, ``"required"`` or
+    ``"full_process"`` — the stricter of the process definition's own level (``Step.recording``) and the agency's
+    published AV list (音像记录事项清单). ``LookupError`` for a process or step that does not exist."""
+    from sanxiang.cases.processes import PROCESSES
+
+    process = PROCESSES.get(process_key)
+    if process is None:
+        raise LookupError(f"没有编码为“{process_key}”的执法程序。")
+    try:
+        step = process.step(step_key)
+    except KeyError:
+        raise LookupError(f"“{process.name}”没有编码为“{step_key}”的环节。") from None
+    levels = {str(step.recording.value)}
+    levels.update(
+        RecordingRule.objects.filter(
+            agency=agency, process_key=process_key, step_key=step_key, status=PublicationStatus.PUBLISHED
+        ).values_list("requirement", flat=True)
+    )
+    return max(levels, key=_RECORDING_ORDER.index)
+
+
+def staff_devices(user: Any, agency: Agency | None = None) -> QuerySet[Device]:
+    """The body cameras ``user`` may read (of ``agency`` when given)."""
+    qs = visible_to(user, Device.objects.select_related("agency", "officer"))
+    return qs.filter(agency=agency) if agency is not None else qs
+
+
+def device_usages(device: Device) -> QuerySet[DeviceUsage]:
+    return device.usages.select_related("officer").order_by("-returned_at", "-pk")

@@ -19,6 +19,8 @@ from sanxiang.registry.models import (
     InspectionItem,
     Officer,
     Power,
+    RecordingPlace,
+    RecordingRule,
 )
 
 LIST_KEEPERS = frozenset({Role.LEGAL_REVIEWER, Role.ADMINISTRATOR})
@@ -210,6 +212,21 @@ CHANNELS = ListSpec(
     clean=clean_channel,
 )
 
+RECORDING_RULES = ListSpec(
+    key="recording_rule",
+    title="音像记录事项清单",
+    model=RecordingRule,
+    fields=("code", "name", "process_key", "step_key", "requirement", "scope", "basis"),
+    editor_roles=LIST_KEEPERS,
+)
+RECORDING_PLACES = ListSpec(
+    key="recording_place",
+    title="音像记录场所清单",
+    model=RecordingPlace,
+    fields=("name", "kind", "address", "full_process", "cameras"),
+    editor_roles=LIST_KEEPERS,
+)
+
 ALL_LISTS: dict[str, ListSpec[Any]] = {
     "agencies": AGENCIES,
     "powers": POWERS,
@@ -218,4 +235,6 @@ ALL_LISTS: dict[str, ListSpec[Any]] = {
     "officers": OFFICERS,
     "templates": TEMPLATES,
     "complaint-channels": CHANNELS,
+    "recording-rules": RECORDING_RULES,
+    "recording-places": RECORDING_PLACES,
 }

@@ -83,6 +83,8 @@ NATURAL_KEYS: dict[str, str] = {
     "officers": "certificate_number",
     "templates": "code",
     "complaint-channels": "name",
+    "recording-rules": "code",
+    "recording-places": "name",
 }
 
 # Lists that hold files and so cannot be imported from a sheet.

@@ -114,6 +114,26 @@ STRUCTURED_FIELDS: dict[str, type[LinesField]] = {
 }
 
 
+def _process_choices() -> list[tuple[str, str]]:
+    from sanxiang.cases.processes import PROCESSES
+
+    return [("", "---------"), *((key, process.name) for key, process in PROCESSES.items())]
+
+
+def _step_choices() -> list[tuple[str, Any]]:
+    """Steps grouped by process (the AV list's rule names one; the service checks that it is the process's)."""
+    from sanxiang.cases.processes import PROCESSES
+
+    return [
+        ("", "---------"),
+        *((process.name, [(step.key, step.name) for step in process.steps]) for process in PROCESSES.values()),
+    ]
+
+
+# The AV list names a step of a process definition: chosen from the definitions, not typed.
+PROCESS_FIELDS = {"process_key": _process_choices, "step_key": _step_choices}
+
+
 def related_choices(model: type[models.Model], agency: Agency | None, entry: models.Model | None) -> Any:
     """The rows a relation may point at, limited to the agency where the relation is the agency's own."""
     if model is Department:
@@ -177,6 +197,10 @@ class EntryForm(forms.Form):
         help_text = str(field.help_text or "")
         if field.name in STRUCTURED_FIELDS:
             return STRUCTURED_FIELDS[field.name](label=label)
+        if field.name in PROCESS_FIELDS:
+            return forms.ChoiceField(
+                label=label, choices=PROCESS_FIELDS[field.name](), required=not field.blank, help_text=help_text
+            )
         if field.name == "categories":
             return forms.MultipleChoiceField(
                 label=label,

@@ -39,6 +39,7 @@ from sanxiang.org.calendar_services import calendar_year_set
 from sanxiang.org.listing import entry_create
 from sanxiang.org.models import User
 from sanxiang.org.services import department_create, role_assign, user_create
+from sanxiang.registry.services import device_assign, device_register, device_return
 from sanxiang.registry.specs import TEMPLATES
 from sanxiang.registry.tests import factories as f
 
@@ -94,8 +95,19 @@ def world(bureau: Bureau) -> Bureau:
     f.publish("items", bureau=bureau, data=f.item_data(bureau))
     checkpoint_sign()
     f.publish("inspection-items", bureau=bureau, data=f.inspection_item_data())
-    f.publish("officers", bureau=bureau, data=f.officer_data(bureau))
+    officer = f.publish("officers", bureau=bureau, data=f.officer_data(bureau))
     f.publish("complaint-channels", bureau=bureau, data=f.channel_data())
+    f.publish("recording-rules", bureau=bureau, data=f.recording_rule_data())
+    f.publish("recording-places", bureau=bureau, data=f.recording_place_data())
+    # Two officers and two body cameras, one returned (its usage row) and one still out.
+    device = device_register(actor=bureau.office_clerk, agency=bureau.agency, data=f.device_data())
+    device_assign(actor=bureau.office_clerk, device=device, officer=officer)
+    device_return(actor=bureau.office_clerk, device=device, note="任务结束")
+    second = f.publish(
+        "officers", bureau=bureau, data=f.officer_data(bureau, name="李明", certificate_number="2111032019002")
+    )
+    spare = device_register(actor=bureau.office_clerk, agency=bureau.agency, data=f.device_data(asset_number="JLY-002"))
+    device_assign(actor=bureau.office_clerk, device=spare, officer=second)
     entry_create(
         actor=bureau.reviewer,
         spec=TEMPLATES,
@@ -230,7 +242,7 @@ def test_queries_per_model_do_not_grow_with_rows(world: Bureau, django_assert_ma
 def test_update_of_a_domain_row_is_named(world: Bureau) -> None:
     from sanxiang.registry.models import Officer
 
-    officer = Officer.objects.get()
+    officer = Officer.objects.order_by("pk")[0]
     latest = Entry.objects.filter(subject_type="registry.officer", subject_id=str(officer.pk)).last()
     assert latest is not None
     sql_update(Officer, {"id": officer.pk}, name="李四")

@@ -29,8 +29,19 @@ from sanxiang.portal.tests.conftest import (
 )
 from sanxiang.registry import services
 from sanxiang.registry.models import Officer
+from sanxiang.registry.tests import factories as f
 
-LIST_KEYS = ["agencies", "powers", "items", "inspection-items", "officers", "templates", "complaint-channels"]
+LIST_KEYS = [
+    "agencies",
+    "powers",
+    "items",
+    "inspection-items",
+    "officers",
+    "templates",
+    "complaint-channels",
+    "recording-rules",
+    "recording-places",
+]
 
 
 def _text(response) -> str:
@@ -47,6 +58,8 @@ def published(bureau, publisher):
         "officers": publisher.publish("officers", officer_data(department_id=bureau.section.pk)),
         "templates": publisher.publish("templates", template_data()),
         "complaint-channels": publisher.publish("complaint-channels", channel_data()),
+        "recording-rules": publisher.publish("recording-rules", f.recording_rule_data()),
+        "recording-places": publisher.publish("recording-places", f.recording_place_data()),
         "agencies": bureau.agency,
     }
 

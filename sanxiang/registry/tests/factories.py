@@ -99,3 +99,37 @@ def publish(spec_key: str, *, bureau: Any, data: dict[str, Any], agency: Any = N
     obj = entry_create(actor=bureau.reviewer, spec=spec, agency=agency or bureau.agency, data=data)
     entry_submit(actor=bureau.reviewer, spec=spec, obj=obj)
     return entry_approve(actor=bureau.reviewer, spec=spec, obj=obj)
+
+
+def recording_rule_data(**extra: Any) -> dict[str, Any]:
+    return {
+        "code": "YX-001",
+        "name": "询问当事人",
+        "process_key": "penalty-general",
+        "step_key": "investigate",
+        "requirement": "full_process",
+        "scope": "询问室内询问当事人、证人的全过程",
+        "basis": "《辽宁省行政执法全过程记录办法》；本局音像记录事项清单",
+        **extra,
+    }
+
+
+def recording_place_data(**extra: Any) -> dict[str, Any]:
+    return {
+        "name": "一号询问室",
+        "kind": "interview_room",
+        "address": "盘锦市兴隆台区泰山路1号三楼",
+        "full_process": True,
+        "cameras": "高清摄像头2个，拾音器1个",
+        **extra,
+    }
+
+
+def device_data(**extra: Any) -> dict[str, Any]:
+    return {
+        "asset_number": "XLT-JLY-001",
+        "model_name": "DSJ-A8",
+        "serial_number": "SN20260001",
+        "storage_gb": 128,
+        **extra,
+    }

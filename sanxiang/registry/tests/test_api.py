@@ -46,6 +46,10 @@ def service_data(key: str, bureau: Any, n: int = 1) -> dict[str, Any]:
         return {"code": f"WS-{n:03}", "name": "行政处罚决定书", "order": n, "file": ContentFile(b"PK", name="t.docx")}
     if key == "complaint-channels":
         return f.channel_data(name=f"监督举报{n}")
+    if key == "recording-rules":
+        return f.recording_rule_data(code=f"YX-{n:03}")
+    if key == "recording-places":
+        return f.recording_place_data(name=f"询问室{n}")
     raise KeyError(key)
 
 

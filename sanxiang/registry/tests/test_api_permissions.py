@@ -30,6 +30,8 @@ PATCHES: dict[str, dict[str, Any]] = {
     "officers": {"post": "执法监察科科长"},
     "templates": {"description": "适用于一般程序"},
     "complaint-channels": {"hours": "工作日 8:30-17:00"},
+    "recording-rules": {"requirement": "required"},
+    "recording-places": {"cameras": "高清摄像头3个"},
 }
 AGENCY_BODY = {
     "name": "兴隆台区消防救援大队",

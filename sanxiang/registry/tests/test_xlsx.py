@@ -28,6 +28,7 @@ from sanxiang.registry.models import (
     Power,
 )
 from sanxiang.registry.specs import ALL_LISTS, CHANNELS, INSPECTION_ITEMS, ITEMS, OFFICERS, POWERS, TEMPLATES
+from sanxiang.registry.tests import factories
 from sanxiang.registry.xlsx import (
     columns_for,
     entries_for_export,
@@ -455,6 +456,23 @@ def _build_list(bureau: Any, spec_key: str) -> list[Any]:
             for row in rows
         ]
         objs[1] = publish(bureau, CHANNELS, objs[1], editor=bureau.office_clerk)
+        return objs
+    if spec_key in ("recording-rules", "recording-places"):
+        spec = ALL_LISTS[spec_key]
+        if spec_key == "recording-rules":
+            data = [
+                factories.recording_rule_data(),
+                factories.recording_rule_data(
+                    code="YX-002", process_key="coercion-seizure", step_key="release", scope="", basis="=本局清单"
+                ),
+            ]
+        else:
+            data = [
+                factories.recording_place_data(),
+                factories.recording_place_data(name="办案区", kind="case_area", cameras=""),
+            ]
+        objs = [services.entry_create(actor=reviewer, spec=spec, agency=agency, data=row) for row in data]
+        objs[1] = publish(bureau, spec, objs[1])
         return objs
     assert spec_key == "agencies"
     return [bureau.agency]
