@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 STAMP := $(VENV)/.installed
-SYSTEM_PACKAGES := fonts-wqy-zenhei graphviz libzbar0 chromium
+SYSTEM_PACKAGES := fonts-wqy-zenhei graphviz libzbar0 chromium libreoffice-writer-nogui poppler-utils
 PROD_ENV := SANXIANG_ENV=production SANXIANG_ALLOWED_HOSTS=sanxiang.example.org \
 	SANXIANG_SECRET_KEY=ci-dummy-$$(printf 'k%.0s' {1..20})-Zq8vT3mW9xR2pL7nB4cY6hJ1dF5sG0aE \
 	SANXIANG_DATA_DIR=$(CURDIR)/var/check-deploy

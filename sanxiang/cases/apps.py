@@ -5,3 +5,10 @@ class CasesConfig(AppConfig):
     name = "sanxiang.cases"
     label = "cases"
     verbose_name = "执法办案"
+
+    def ready(self) -> None:
+        from sanxiang.cases import models
+        from sanxiang.ledger.registry import register
+
+        for model in (models.DocumentNumberSequence, models.IssuedDocument, models.DocumentService):
+            register(model)

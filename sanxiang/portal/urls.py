@@ -5,7 +5,7 @@ import re
 from django.urls import path, register_converter
 
 from sanxiang.cases.processes import PROCESSES
-from sanxiang.portal import ledger_views, views
+from sanxiang.portal import document_views, ledger_views, views
 from sanxiang.registry.specs import ALL_LISTS
 
 
@@ -56,6 +56,7 @@ urlpatterns = [
         {"fmt": "png"},
         name="certificate-qr-png",
     ),
+    path("verify/document/<str:key>/", document_views.document_verify_page, name="verify-document"),
     path("templates/<int:pk>/download/", views.template_download, name="template-download"),
     path("agencies/<int:pk>/agreement/", views.agency_agreement, name="agency-agreement"),
     path("ledger/", ledger_views.ledger_home, name="ledger"),

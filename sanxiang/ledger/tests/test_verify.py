@@ -16,14 +16,17 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection, models, transaction
+from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sanxiang.cases.documents import document_issue, document_serve_record
 from sanxiang.conftest import Bureau
 from sanxiang.core.canonical import canonical_json
 from sanxiang.ledger import merkle
@@ -39,6 +42,7 @@ from sanxiang.org.calendar_services import calendar_year_set
 from sanxiang.org.listing import entry_create
 from sanxiang.org.models import User
 from sanxiang.org.services import department_create, role_assign, user_create
+from sanxiang.registry.docx.render import SAMPLE
 from sanxiang.registry.services import device_assign, device_register, device_return
 from sanxiang.registry.specs import TEMPLATES
 from sanxiang.registry.tests import factories as f
@@ -115,6 +119,22 @@ def world(bureau: Bureau) -> Bureau:
         data={"code": "XZCFJDS", "name": "行政处罚决定书", "order": 1, "file": ContentFile(b"PK", name="t.docx")},
     )
     blob_store(actor=bureau.officer, fileobj=io.BytesIO(b"body camera footage " * 1000), content_type="video/mp4")
+    # Two issued documents (a service's document can then point elsewhere); LibreOffice replaced by a stand-in.
+    with mock.patch("sanxiang.cases.documents.docx_to_pdf", lambda data: b"%PDF-1.7 stand-in\n" + data):
+        issued = [
+            document_issue(
+                actor=bureau.officer,
+                agency=bureau.agency,
+                template_code="penalty_decision",
+                context=SAMPLE,
+                kind="罚",
+                subject=f"cases.case:{n}",
+            )
+            for n in (1, 2)
+        ]
+    document_serve_record(
+        actor=bureau.officer, document=issued[0], method="直接送达", served_at=timezone.now(), recipient="王示例"
+    )
     checkpoint_sign()
     return bureau
 
@@ -197,7 +217,7 @@ def test_clean_record_verifies_with_exit_0(world: Bureau) -> None:
     assert problems(report) == []
     assert report.entries == tree_size() > 30
     assert report.checkpoints == 3
-    assert report.files == 1
+    assert report.files == 1 + 4  # the footage; two issued documents' .docx and PDF
     assert report.root == merkle.compute_root_streaming(
         bytes.fromhex(h) for h in Entry.objects.order_by("seq").values_list("leaf_hash", flat=True)
     )
@@ -325,7 +345,7 @@ def test_delete_of_an_entry_in_the_middle_is_named(world: Bureau) -> None:
 
 def test_insert_of_a_forged_entry_is_named(world: Bureau) -> None:
     seq = tree_size()
-    blob = Blob.objects.get()
+    blob = Blob.objects.get(content_type="video/mp4")  # the footage (the world also holds documents)
     with transaction.atomic():
         forged = record(actor=world.officer, action="blob.view", subject=blob)
     assert forged.seq == seq
@@ -365,7 +385,7 @@ def test_checkpoint_signed_by_an_unknown_key_is_named(world: Bureau, settings: A
 def test_replaced_blob_file_is_named_with_files(world: Bureau) -> None:
     from sanxiang.ledger.evidence import evidence_storage
 
-    blob = Blob.objects.get()
+    blob = Blob.objects.get(content_type="video/mp4")  # the footage (the world also holds documents)
     path = Path(evidence_storage().path(blob.storage_name))
     path.chmod(0o644)
     path.write_bytes(b"body camera footage " * 999 + b"BODY CAMERA FOOTAGE ")
@@ -381,7 +401,7 @@ def test_replaced_blob_file_is_named_with_files(world: Bureau) -> None:
 def test_missing_blob_file_is_named_with_files(world: Bureau) -> None:
     from sanxiang.ledger.evidence import evidence_storage
 
-    blob = Blob.objects.get()
+    blob = Blob.objects.get(content_type="video/mp4")  # the footage (the world also holds documents)
     evidence_storage().delete(blob.storage_name)
     assert_found(verify(files=True), f"文件 {blob.sha256}", "无法读取")
 
