@@ -115,7 +115,7 @@ DEVICE_FIELDS = ("asset_number", "model_name", "serial_number", "storage_gb", "n
 
 
 def _locked_device(device: Device) -> Device:
-    return Device.objects.select_for_update().select_related("agency", "officer").get(pk=device.pk)
+    return Device.objects.select_for_update(of=("self",)).select_related("agency", "officer").get(pk=device.pk)
 
 
 def _require_keeper(actor: Any, device: Device, verb: str) -> None:
