@@ -488,3 +488,54 @@ CHANNELS: dict[str, dict[str, str]] = {
         "procedure": "登记受理—转办—调查处理—15个工作日内答复实名举报人。",
     },
 }
+
+
+# -- audio-video recording (音像记录事项清单; 执法记录仪) ---------------------------------------------------------------
+
+AV_BASIS = "《国务院办公厅关于全面推行行政执法公示制度执法全过程记录制度重大执法决定法制审核制度的指导意见》（国办发〔2018〕118号）"
+# (code, name, process key, step key, requirement, scope)
+RECORDING_RULES: list[tuple[str, str, str, str, str, str]] = [
+    (
+        "YX-01",
+        "危险化学品企业现场检查",
+        "inspection",
+        "inspect",
+        "full_process",
+        "进入现场至离开现场，出示执法证件、检查过程、告知事项",
+    ),
+    ("YX-02", "调查取证", "penalty-general", "investigate", "required", "现场勘验、抽样取证、询问当事人和证人"),
+    ("YX-03", "听证", "penalty-general", "hearing", "full_process", "听证会开始至结束，含当事人陈述、申辩和质证"),
+    ("YX-04", "直接送达", "penalty-general", "serve", "required", "当面送达文书；当事人拒绝签收的留置送达过程"),
+    ("YX-05", "当场处罚", "penalty-summary", "decide", "required", "当场作出处罚决定、告知权利和交付决定书"),
+    (
+        "YX-06",
+        "查封、扣押现场实施",
+        "coercion-seizure",
+        "implement",
+        "full_process",
+        "通知当事人到场、清点财物、制作现场笔录和清单",
+    ),
+    ("YX-07", "解除查封、扣押", "coercion-seizure", "release", "full_process", "解除现场和退还财物的清点、交接"),
+    ("YX-08", "整改复查", "inspection", "reinspect", "required", "复查整改情况，查看隐患整改前后对比"),
+]
+# (name, kind, address, full process, cameras)
+RECORDING_PLACES: list[tuple[str, str, str, bool, str]] = [
+    (
+        "一号询问室",
+        "interview_room",
+        "盘锦市兴隆台区泰山路1号办公楼三层301室",
+        True,
+        "高清摄像头2个（正面、侧面），拾音器1个",
+    ),
+    ("执法办案区", "case_area", "盘锦市兴隆台区泰山路1号办公楼三层东侧", True, "走廊和候问区摄像头4个，出入口1个"),
+    ("听证室", "hearing_room", "盘锦市兴隆台区泰山路1号办公楼二层205室", True, "全景摄像头1个，发言席拾音器3个"),
+    ("涉案财物保管室", "property_room", "盘锦市兴隆台区泰山路1号院内东侧库房", True, "库房内外摄像头各1个"),
+]
+# (asset number, model, serial, storage GB, history): history is what the office did with the device, in order:
+# ("assign", officer name) / ("return", note) / ("repair", reason).
+DEVICES: list[tuple[str, str, str, int, list[tuple[str, str]]]] = [
+    ("XLT-JLY-001", "DSJ-V9", "V9A2024110301", 128, [("assign", "张明远")]),
+    ("XLT-JLY-002", "DSJ-V9", "V9A2024110302", 128, [("assign", "李晓东")]),
+    ("XLT-JLY-003", "DSJ-V9", "V9A2024110303", 128, [("assign", "梁爽"), ("return", "专项检查结束，数据已导入")]),
+    ("XLT-JLY-004", "DSJ-A8", "A8B2022060118", 64, [("repair", "按键失灵，送厂家维修")]),
+]

@@ -45,15 +45,28 @@ from sanxiang.org.services import (
 from sanxiang.registry.docx.placeholders import TEMPLATES as TEMPLATE_INFO
 from sanxiang.registry.docx.placeholders import placeholders_for
 from sanxiang.registry.docx.render import template_path
-from sanxiang.registry.models import DocumentTemplate, Officer
+from sanxiang.registry.models import Device, DocumentTemplate, Officer
 from sanxiang.registry.services import (
+    device_assign,
+    device_register,
+    device_repair,
+    device_return,
     entry_approve,
     entry_create,
     entry_submit,
     entry_update,
     officer_certificate_suspend,
 )
-from sanxiang.registry.specs import CHANNELS, INSPECTION_ITEMS, ITEMS, OFFICERS, POWERS, TEMPLATES
+from sanxiang.registry.specs import (
+    CHANNELS,
+    INSPECTION_ITEMS,
+    ITEMS,
+    OFFICERS,
+    POWERS,
+    RECORDING_PLACES,
+    RECORDING_RULES,
+    TEMPLATES,
+)
 
 LOGINS_FILE = "demo-logins.txt"
 # Shown instead of a password for a demo user that exists while demo-logins.txt was lost.
@@ -180,6 +193,8 @@ class Seeder:
         self.ensure(
             CHANNELS, stz, {"name": data.CHANNELS[data.STZ]["name"]}, data.CHANNELS[data.STZ], self.admin, self.admin
         )
+        self.seed_recording(xlt, legal)
+        self.seed_devices(xlt, self.users["office"])
         self.result.logins = self.logins()
         return self.result
 
@@ -354,6 +369,54 @@ class Seeder:
                 existing = entry_update(actor=keeper, spec=TEMPLATES, obj=existing, data=changed)
                 self.result.count("template_update")
             self.publish(TEMPLATES, existing, keeper, keeper)
+
+    def seed_recording(self, agency: Agency, keeper: User) -> None:
+        """The AV list (音像记录事项清单): the steps and the places that are recorded."""
+        for code, name, process_key, step_key, requirement, scope in data.RECORDING_RULES:
+            values: dict[str, Any] = {
+                "code": code,
+                "name": name,
+                "process_key": process_key,
+                "step_key": step_key,
+                "requirement": requirement,
+                "scope": scope,
+                "basis": data.AV_BASIS,
+            }
+            self.ensure(RECORDING_RULES, agency, {"code": code}, values, keeper, keeper)
+        for name, kind, address, full_process, cameras in data.RECORDING_PLACES:
+            place: dict[str, Any] = {
+                "name": name,
+                "kind": kind,
+                "address": address,
+                "full_process": full_process,
+                "cameras": cameras,
+            }
+            self.ensure(RECORDING_PLACES, agency, {"name": name}, place, keeper, keeper)
+
+    def seed_devices(self, agency: Agency, office: User) -> None:
+        """Body cameras, registered and handled by the office; a device's history is played once, when it is new."""
+        for asset_number, model_name, serial, storage, history in data.DEVICES:
+            if Device.objects.filter(asset_number=asset_number).exists():
+                continue
+            device = device_register(
+                actor=office,
+                agency=agency,
+                data={
+                    "asset_number": asset_number,
+                    "model_name": model_name,
+                    "serial_number": serial,
+                    "storage_gb": storage,
+                },
+            )
+            self.result.count("device")
+            for action, argument in history:
+                if action == "assign":
+                    officer = Officer.objects.get(agency=agency, name=argument)
+                    device = device_assign(actor=office, device=device, officer=officer)
+                elif action == "return":
+                    device_return(actor=office, device=device, note=argument)
+                else:
+                    device = device_repair(actor=office, device=device, reason=argument)
 
     # -- logins ------------------------------------------------------------------------------------------------------
     def logins(self) -> list[Login]:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sanxiang.workspace import views
+from sanxiang.workspace import device_views, views
 from sanxiang.workspace.forms import LoginForm
 
 app_name = "workspace"
@@ -38,4 +38,13 @@ urlpatterns = [
 urlpatterns += [
     path("lists/<slug:list_key>/import/", views.entry_import, name="entry_import"),
     path("lists/<slug:list_key>/export.xlsx", views.entry_export, name="entry_export"),
+]
+urlpatterns += [
+    path("devices/", device_views.device_list, name="device_list"),
+    path("devices/new/", device_views.device_register, name="device_register"),
+    path("devices/<int:pk>/", device_views.device_detail, name="device_detail"),
+    *[
+        path(f"devices/<int:pk>/{action}/", device_views.device_action, {"action": action}, name=f"device_{action}")
+        for action in device_views.DEVICE_ACTIONS
+    ],
 ]

@@ -21,13 +21,20 @@ from sanxiang.registry.docx.render import template_path
 from sanxiang.registry.models import (
     CertificateState,
     ComplaintChannel,
+    Device,
+    DeviceUsage,
     DocumentTemplate,
     EnforcementItem,
     InspectionItem,
     Officer,
     Power,
 )
-from sanxiang.registry.selectors import public_agencies, public_list, public_officer_by_certificate
+from sanxiang.registry.selectors import (
+    public_agencies,
+    public_list,
+    public_officer_by_certificate,
+    recording_requirement,
+)
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 MODELS: tuple[type[Any], ...] = (Agency, Department, User, RoleAssignment, Power, EnforcementItem, InspectionItem)
@@ -84,7 +91,16 @@ def test_the_bureau_and_its_lists_are_published_for_the_portal(data_dir):
     assert set(Agency.objects.get(name=data.JUSTICE).supervises.all()) == {xlt, street}
     assert set(Agency.objects.get(name=data.CITY).supervises.values_list("name", flat=True)) == {data.XLT, data.STZ}
 
-    for key in ("powers", "items", "inspection-items", "officers", "templates", "complaint-channels"):
+    for key in (
+        "powers",
+        "items",
+        "inspection-items",
+        "officers",
+        "templates",
+        "complaint-channels",
+        "recording-rules",
+        "recording-places",
+    ):
         assert public_list(key, agency_id=xlt.pk).exists(), key
     items = public_list("items", agency_id=xlt.pk)
     assert set(items.values_list("category", flat=True)) == {"penalty", "coercion", "inspection", "licence"}
@@ -178,3 +194,18 @@ def test_a_lost_logins_file_never_yields_a_wrong_password(tmp_path):
         encoding="utf-8",
     )
     assert seed.read_passwords(path) == {"legal": "s3cret-pw"}
+
+
+@pytest.mark.django_db
+def test_the_av_list_and_the_body_cameras(data_dir):
+    seed.seed()
+    xlt = Agency.objects.get(name=data.XLT)
+    assert public_list("recording-rules", agency_id=xlt.pk).count() == len(data.RECORDING_RULES)
+    assert public_list("recording-places", agency_id=xlt.pk).count() == len(data.RECORDING_PLACES)
+    # The list makes the release of a seizure full-process, stricter than the process definition alone.
+    assert recording_requirement(agency=xlt, process_key="coercion-seizure", step_key="release") == "full_process"
+    devices = {d.asset_number: d for d in Device.objects.filter(agency=xlt).select_related("officer")}
+    assert len(devices) == len(data.DEVICES)
+    assert devices["XLT-JLY-001"].officer is not None and devices["XLT-JLY-001"].officer.name == "张明远"
+    assert devices["XLT-JLY-004"].status == "under_repair"
+    assert DeviceUsage.objects.filter(device=devices["XLT-JLY-003"]).count() == 1

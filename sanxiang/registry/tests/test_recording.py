@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from openpyxl import Workbook
 
 from sanxiang.cases.processes import PROCESSES
 from sanxiang.core.errors import InvalidTransition, PermissionDenied, ValidationError
@@ -16,6 +18,7 @@ from sanxiang.registry.models import Device, DeviceStatus, DeviceUsage, Recordin
 from sanxiang.registry.selectors import recording_requirement, staff_devices
 from sanxiang.registry.specs import OFFICERS, RECORDING_RULES
 from sanxiang.registry.tests import factories as f
+from sanxiang.registry.xlsx import columns_for, import_workbook
 
 API = "/api/v1"
 
@@ -250,3 +253,23 @@ def test_staff_devices_are_limited_to_readable_agencies(bureau, device):
     assert list(staff_devices(bureau.officer)) == [device]
     assert list(staff_devices(bureau.outsider)) == []
     assert not DeviceUsage.objects.exists()
+
+
+def test_import_refuses_a_rule_for_an_unknown_step_with_its_row(bureau):
+    headers = [column.header for column in columns_for("recording-rules")]
+    assert headers[:5] == ["事项编码", "记录事项", "执法程序", "执法环节", "记录要求"]
+    book = Workbook()
+    sheet = book.active
+    sheet.append(headers)
+    sheet.append(["YX-001", "询问", "penalty-general", "investigate", "全过程音像记录", "", "依据"])
+    sheet.append(["YX-002", "查封", "coercion-seizure", "seize", "应当音像记录", "", "依据"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    before = ledger_size()
+    result = import_workbook(
+        actor=bureau.reviewer, spec_key="recording-rules", agency=bureau.agency, file=buffer.getvalue()
+    )
+    assert not result.ok
+    assert [error.row for error in result.errors] == [3]
+    assert "没有编码为“seize”的环节" in result.messages[0]
+    assert not RecordingRule.objects.exists() and ledger_size() == before

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.urls import get_resolver, reverse
 
 from sanxiang.core.models import PublicationStatus
-from sanxiang.core.testing import Endpoint, html_expect
+from sanxiang.core.testing import Endpoint, Request, html_expect
 from sanxiang.ledger.models import Entry
-from sanxiang.registry.models import EnforcementItem, Officer
+from sanxiang.registry import services
+from sanxiang.registry.models import Device, EnforcementItem, Officer
 from sanxiang.registry.specs import ALL_LISTS
 from sanxiang.workspace.tests.conftest import client_for
 from sanxiang.workspace.tests.permissions import StaffUrl
@@ -28,6 +30,40 @@ def ITEM(bureau: Any, entries: Any) -> list[Any]:
 def OFFICER(bureau: Any, entries: Any) -> list[Any]:
     return [entries.officer.pk]
 
+
+@pytest.fixture(autouse=True)
+def devices(request: Any) -> None:
+    """Body cameras in three states, made before the test measures the ledger (the route table names them)."""
+    if "entries" not in request.fixturenames:
+        return
+    bureau, entries = request.getfixturevalue("bureau"), request.getfixturevalue("entries")
+    clerk = bureau.office_clerk
+    made = [
+        services.device_register(
+            actor=clerk, agency=bureau.agency, data={"asset_number": number, "model_name": "DSJ-A8"}
+        )
+        for number in ("JLY-001", "JLY-002", "JLY-003")
+    ]
+    services.device_assign(actor=clerk, device=made[1], officer=entries.officer)
+    services.device_repair(actor=clerk, device=made[2], reason="屏幕损坏")
+
+
+def _device(number: str) -> Callable[[Any, Any], list[Any]]:
+    return lambda bureau, entries: [Device.objects.get(asset_number=number).pk]
+
+
+DEVICE, ASSIGNED, REPAIRING = _device("JLY-001"), _device("JLY-002"), _device("JLY-003")
+
+
+@dataclass(frozen=True)
+class AssignUrl(StaffUrl):
+    """Assigning names the officer by id, known only once the fixtures exist."""
+
+    def request(self, bureau: Any, entries: Any) -> Request:
+        return Request(self.method, self.url(bureau, entries), {"officer": entries.officer.pk}, format="form")
+
+
+DEVICE_POST: dict[str, Any] = {"method": "post", "permitted": "office_clerk", "permitted_status": (302,)}
 
 STAFF_URLS = [
     StaffUrl("home"),
@@ -90,6 +126,14 @@ STAFF_URLS = [
         object_url=True,
     ),
     StaffUrl("processes", permitted="officer"),
+    StaffUrl("device_list", permitted="officer"),
+    StaffUrl("device_register", data={"asset_number": "JLY-100", "model_name": "DSJ-A8"}, **DEVICE_POST),
+    StaffUrl("device_detail", DEVICE, permitted="officer", object_url=True),
+    AssignUrl("device_assign", DEVICE, object_url=True, **DEVICE_POST),
+    StaffUrl("device_return", ASSIGNED, data={"reason": "任务结束"}, object_url=True, **DEVICE_POST),
+    StaffUrl("device_repair", DEVICE, data={"reason": "屏幕损坏"}, object_url=True, **DEVICE_POST),
+    StaffUrl("device_repaired", REPAIRING, object_url=True, **DEVICE_POST),
+    StaffUrl("device_retire", DEVICE, data={"reason": "电池老化"}, object_url=True, **DEVICE_POST),
 ]
 
 

@@ -1,0 +1,61 @@
+"""The body-camera register's pages: register, assign, return (usage log), refusals in Chinese."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from sanxiang.ledger.models import Entry
+from sanxiang.registry.models import Device, DeviceStatus
+from sanxiang.workspace.tests.conftest import client_for
+
+
+def test_office_keeps_a_device_through_the_pages(bureau, entries):
+    clerk = client_for(bureau.office_clerk)
+    response = clerk.post(
+        reverse("workspace:device_register"),
+        {"asset_number": "JLY-010", "model_name": "DSJ-A8", "serial_number": "SN1", "storage_gb": "128"},
+    )
+    device = Device.objects.get(asset_number="JLY-010")
+    assert response.status_code == 302 and response["Location"] == reverse("workspace:device_detail", args=[device.pk])
+    assert "JLY-010" in clerk.get(reverse("workspace:device_list")).content.decode()
+
+    response = clerk.post(reverse("workspace:device_assign", args=[device.pk]), {"officer": entries.officer.pk})
+    assert response.status_code == 302
+    device.refresh_from_db()
+    assert device.officer == entries.officer
+
+    # Retiring an assigned device is refused with the reason, and nothing is written.
+    before = Entry.objects.count()
+    response = clerk.post(reverse("workspace:device_retire", args=[device.pk]), {"reason": "损坏"})
+    assert response.status_code == 422
+    assert "须先归还再报废" in response.content.decode()
+    assert Entry.objects.count() == before
+
+    clerk.post(reverse("workspace:device_return", args=[device.pk]), {"reason": "任务结束"})
+    page = clerk.get(reverse("workspace:device_detail", args=[device.pk])).content.decode()
+    assert "使用记录" in page and entries.officer.name in page and "任务结束" in page
+    response = clerk.post(reverse("workspace:device_retire", args=[device.pk]), {"reason": "电池老化"})
+    assert response.status_code == 302
+    assert Device.objects.get(pk=device.pk).status == DeviceStatus.RETIRED
+
+
+def test_register_form_shows_service_errors(bureau, entries):
+    clerk = client_for(bureau.office_clerk)
+    clerk.post(reverse("workspace:device_register"), {"asset_number": "JLY-010", "model_name": "DSJ-A8"})
+    response = clerk.post(reverse("workspace:device_register"), {"asset_number": "JLY-010", "model_name": "X"})
+    assert response.status_code == 422
+    assert "资产编号" in response.content.decode()
+    assert Device.objects.count() == 1
+
+
+def test_an_officer_reads_the_register_without_the_buttons(bureau, entries):
+    clerk = client_for(bureau.office_clerk)
+    clerk.post(reverse("workspace:device_register"), {"asset_number": "JLY-010", "model_name": "DSJ-A8"})
+    device = Device.objects.get()
+    page = client_for(bureau.officer).get(reverse("workspace:device_detail", args=[device.pk])).content.decode()
+    assert "JLY-010" in page
+    assert reverse("workspace:device_assign", args=[device.pk]) not in page
+    assert (
+        reverse("workspace:device_register")
+        not in client_for(bureau.officer).get(reverse("workspace:device_list")).content.decode()
+    )
