@@ -12,7 +12,7 @@ PROD_ENV := SANXIANG_ENV=production SANXIANG_ALLOWED_HOSTS=sanxiang.example.org 
 
 .PHONY: install system-deps run test lint typecheck checks pytest test-browser clean
 
-install: $(STAMP)
+install: system-deps $(STAMP)
 
 $(STAMP): pyproject.toml requirements/dev.lock
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11（$(PYTHON)）/ Python 3.11 is required"; exit 1; }
@@ -20,10 +20,10 @@ $(STAMP): pyproject.toml requirements/dev.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/dev.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	@$(MAKE) --no-print-directory system-deps
 	@touch $(STAMP)
 
-# CJK fonts (PDFs), Graphviz (flowcharts), zbar (QR decoding in tests), Chromium (browser tests).
+# CJK fonts (PDFs), Graphviz (flowcharts), zbar (QR decoding in tests), Chromium (browser tests),
+# LibreOffice Writer (documents to PDF) and poppler-utils (pdftotext in tests). Checked on every make (dpkg -s is cheap).
 # Installed through apt when running as root on Debian; otherwise named for you to install.
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
