@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import segno
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -44,6 +43,7 @@ from docx.shared import Cm, Pt
 
 from sanxiang.core.canonical import canonical_json
 from sanxiang.core.errors import NotFound, SanxiangError, ValidationError
+from sanxiang.core.qr import qr_png
 from sanxiang.ledger import merkle
 from sanxiang.ledger.checkpoints import NoteError, inclusion_by_leaf_hash, latest_checkpoint, note_verify
 from sanxiang.ledger.evidence import blob_store, evidence_storage, hash_stream
@@ -171,16 +171,10 @@ def verification_url_display(number: str) -> str:
     return uri_to_iri(verification_url(number))
 
 
-def qr_png(url: str) -> bytes:
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="png", scale=4, border=2)
-    return buffer.getvalue()
-
-
 def stamp_docx(data: bytes, *, line: str, qr_url: str) -> bytes:
     """Add to every page's footer a QR code of ``qr_url`` and the small-print ``line`` (python-docx)."""
     document = Document(io.BytesIO(data))
-    png = qr_png(qr_url)
+    png = qr_png(qr_url, scale=4, border=2)
     for index, section in enumerate(document.sections):
         footer = section.footer
         if footer.is_linked_to_previous and index > 0:

@@ -7,10 +7,8 @@ fragment and work as plain GET forms and links without JavaScript.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import segno
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -24,6 +22,7 @@ from django.views.decorators.http import require_GET
 from sanxiang.cases import flowcharts as charts
 from sanxiang.cases.display import step_rows
 from sanxiang.cases.processes import PROCESSES
+from sanxiang.core.qr import qr_png, qr_svg
 from sanxiang.org.models import Agency, SubjectCategory
 from sanxiang.portal import presentation
 from sanxiang.registry.models import DocumentTemplate, EnforcementCategory, Officer
@@ -276,15 +275,12 @@ def certificate_qr_image(request: HttpRequest, number: str, fmt: str) -> HttpRes
     found = _officer_or_404(request, number)
     if isinstance(found, HttpResponse):
         return found
-    qr = segno.make(certificate_public_url(found), error="m")
-    buffer = io.BytesIO()
+    url = certificate_public_url(found)
     if fmt == "svg":
-        qr.save(buffer, kind="svg", scale=8, border=4, title=f"{found.name} 执法证核验二维码", encoding="utf-8")
-        content_type = "image/svg+xml"
+        body, content_type = qr_svg(url, title=f"{found.name} 执法证核验二维码"), "image/svg+xml"
     else:
-        qr.save(buffer, kind="png", scale=10, border=4)
-        content_type = "image/png"
-    response = HttpResponse(buffer.getvalue(), content_type=content_type)
+        body, content_type = qr_png(url), "image/png"
+    response = HttpResponse(body, content_type=content_type)
     response.headers["Content-Disposition"] = f'inline; filename="certificate-qr.{fmt}"'
     return response
 
