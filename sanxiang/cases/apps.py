@@ -10,5 +10,13 @@ class CasesConfig(AppConfig):
         from sanxiang.cases import models
         from sanxiang.ledger.registry import register
 
-        for model in (models.DocumentNumberSequence, models.IssuedDocument, models.DocumentService):
+        for model in (
+            models.DocumentNumberSequence,
+            models.IssuedDocument,
+            models.DocumentService,
+            models.Case,
+            models.Party,
+            models.CasePerson,
+            models.CaseOfficer,
+        ):
             register(model)

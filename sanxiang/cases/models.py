@@ -1,17 +1,20 @@
-"""Case-handling records. So far: issued enforcement documents (执法文书), their numbers and their service (送达).
+"""Case-handling records: issued enforcement documents (执法文书), their numbers and their service (送达); cases with
+their parties, other persons and officers (with recusal).
 
-The case model comes later; an issued document names what it belongs to as text (``subject``, e.g.
-``cases.case:12``) until then. Rows are written only by the services in ``cases.documents``, each with its ledger
-entry in the same transaction.
+An issued document names what it belongs to as text (``subject``, e.g. ``cases.case:12``). Rows are written only by
+the services in ``cases.documents`` and ``cases.services``, each with its ledger entry in the same transaction.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.conf import settings
 from django.db import models
 
 from sanxiang.ledger.models import Blob
 from sanxiang.org.models import Agency
+from sanxiang.registry.models import EnforcementItem, Officer
 
 
 class DocumentKind(models.TextChoices):
@@ -115,3 +118,164 @@ class DocumentService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} {self.method} {self.served_at:%Y-%m-%d}"
+
+
+# --- cases ---------------------------------------------------------------------------------------------------------
+
+
+class Case(models.Model):
+    """One enforcement case (案件) of an agency, run under one process definition (``cases.processes``).
+
+    ``state`` is the key of the current step: set to the process start at opening and changed only by the case
+    services. ``process_digest`` is the definition's digest at opening, so a later change of the definition is
+    visible against the case. ``number`` is the agency's case number (``兴应急案〔2026〕3号``), one serial per agency
+    and year.
+    """
+
+    agency = models.ForeignKey(Agency, verbose_name="执法主体", on_delete=models.PROTECT, related_name="cases")
+    process_key = models.CharField("办案流程", max_length=40)
+    process_digest = models.CharField("流程定义摘要", max_length=64)
+    item = models.ForeignKey(EnforcementItem, verbose_name="执法事项", on_delete=models.PROTECT, related_name="cases")
+    year = models.PositiveIntegerField("年度")
+    serial = models.PositiveIntegerField("序号")
+    number = models.CharField("案件编号", max_length=60, unique=True)
+    title = models.CharField("案由", max_length=300)
+    place_region = models.CharField("发生地行政区划", max_length=6)
+    place_address = models.CharField("发生地地址", max_length=300)
+    state = models.CharField("当前环节", max_length=40)
+    opened_at = models.DateTimeField("立案时间")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="立案人", on_delete=models.PROTECT, related_name="+"
+    )
+    amount_proposed = models.DecimalField("拟罚款金额（元）", max_digits=14, decimal_places=2, null=True, blank=True)
+    major = models.BooleanField("重大案件", default=False)
+
+    class Meta:
+        verbose_name = "案件"
+        verbose_name_plural = "案件"
+        ordering = ["-opened_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year", "serial"], name="cases_case_unique_serial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class PartyKind(models.TextChoices):
+    ORGANISATION = "organisation", "单位"
+    PERSON = "person", "自然人"
+
+
+class Party(models.Model):
+    """A party (当事人) to a case: an organisation with its USCC, or a natural person with an ID number.
+
+    A person's birth date is taken from the ID number, so minors (``is_minor``) are known without asking.
+    """
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="parties")
+    kind = models.CharField("类型", max_length=16, choices=PartyKind.choices)
+    name = models.CharField("名称或姓名", max_length=200)
+    uscc = models.CharField("统一社会信用代码", max_length=18, blank=True, default="")
+    id_number = models.CharField("居民身份证号码", max_length=18, blank=True, default="")
+    birth_date = models.DateField("出生日期", null=True, blank=True)
+    legal_representative = models.CharField("法定代表人", max_length=50, blank=True, default="")
+    address = models.CharField("住所或地址", max_length=300, blank=True, default="")
+    phone = models.CharField("联系电话", max_length=40, blank=True, default="")
+
+    class Meta:
+        verbose_name = "当事人"
+        verbose_name_plural = "当事人"
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def is_minor(self, on: dt.date) -> bool:
+        """Under 18 on ``on`` (an organisation never is)."""
+        born = self.birth_date
+        if born is None:
+            return False
+        age = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+        return age < 18
+
+
+class CasePersonRole(models.TextChoices):
+    WITNESS = "witness", "证人"
+    OTHER = "other", "其他人员"
+
+
+class CasePerson(models.Model):
+    """A witness or other person (证人、其他人员) in a case, kept as data so that disclosure can replace the name."""
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="persons")
+    role = models.CharField("身份", max_length=16, choices=CasePersonRole.choices)
+    name = models.CharField("姓名", max_length=100)
+    id_number = models.CharField("居民身份证号码", max_length=18, blank=True, default="")
+    note = models.TextField("说明", blank=True, default="")
+
+    class Meta:
+        verbose_name = "案件相关人员"
+        verbose_name_plural = "案件相关人员"
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RecusalDecision(models.TextChoices):
+    APPROVE = "approve", "准予回避"
+    REFUSE = "refuse", "不予回避"
+
+
+class CaseOfficer(models.Model):
+    """An officer on a case (承办人员), with the last recusal (回避) request and its decision.
+
+    An approved recusal deactivates the officer on the case; the row stays (the ledger holds each request and
+    decision as a state of this row).
+    """
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="officers")
+    officer = models.ForeignKey(Officer, verbose_name="执法人员", on_delete=models.PROTECT, related_name="case_roles")
+    assigned_at = models.DateTimeField("指派时间")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="指派人", on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField("承办中", default=True)
+    recusal_applicant = models.CharField("回避申请人", max_length=100, blank=True, default="")
+    recusal_reason = models.TextField("回避理由", blank=True, default="")
+    recusal_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回避申请登记人",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    recusal_requested_at = models.DateTimeField("回避申请时间", null=True, blank=True)
+    recusal_decision = models.CharField(
+        "回避决定", max_length=16, choices=RecusalDecision.choices, blank=True, default=""
+    )
+    recusal_note = models.TextField("回避决定说明", blank=True, default="")
+    recusal_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回避决定人",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    recusal_decided_at = models.DateTimeField("回避决定时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "承办人员"
+        verbose_name_plural = "承办人员"
+        ordering = ["case", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "officer"], name="cases_case_officer_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.officer_id}"
+
+    @property
+    def recusal_pending(self) -> bool:
+        return self.recusal_requested_at is not None and not self.recusal_decision

@@ -27,6 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sanxiang.cases.documents import document_issue, document_serve_record
+from sanxiang.cases.services import case_open, case_recusal_decide, case_recusal_request
 from sanxiang.conftest import Bureau
 from sanxiang.core.canonical import canonical_json
 from sanxiang.ledger import merkle
@@ -96,7 +97,7 @@ def world(bureau: Bureau) -> Bureau:
         )
         calendar_year_set(actor=bureau.superuser, year=2028, days=[], confirmed=False, source="")
     f.publish("powers", bureau=bureau, data=f.power_data())
-    f.publish("items", bureau=bureau, data=f.item_data(bureau))
+    item = f.publish("items", bureau=bureau, data=f.item_data(bureau))
     checkpoint_sign()
     f.publish("inspection-items", bureau=bureau, data=f.inspection_item_data())
     officer = f.publish("officers", bureau=bureau, data=f.officer_data(bureau))
@@ -135,6 +136,31 @@ def world(bureau: Bureau) -> Bureau:
     document_serve_record(
         actor=bureau.officer, document=issued[0], method="直接送达", served_at=timezone.now(), recipient="王示例"
     )
+    # Two cases, each with a party, a witness and two officers (not the same two, so that a case officer row can be
+    # pointed at the other case or officer without a duplicate); in the first, one officer asked to withdraw and was
+    # refused. A second item for a case's item to be pointed at.
+    f.publish("items", bureau=bureau, data=f.item_data(bureau, code="XZCF-002"))
+    third = f.publish(
+        "officers", bureau=bureau, data=f.officer_data(bureau, name="张伟", certificate_number="2111032019003")
+    )
+    cases = [
+        case_open(
+            actor=bureau.officer,
+            agency=bureau.agency,
+            process_key="penalty-general",
+            item=item,
+            title=f"某公司未按规定开展安全生产教育和培训案（{n}）",
+            place_region="211103",
+            place_address="盘锦市兴隆台区示例路1号",
+            officers=[officer, second] if n == 1 else [officer, third],
+            parties=[{"kind": "organisation", "name": "盘锦示例化工有限公司", "uscc": "91110000802100433B"}],
+            persons=[{"role": "witness", "name": "赵示例", "note": "车间主任"}],
+        )
+        for n in (1, 2)
+    ]
+    case = cases[0]
+    case_recusal_request(actor=bureau.officer, case=case, officer=second, reason="当事人称其与法定代表人系亲属")
+    case_recusal_decide(actor=bureau.head, case=case, officer=second, approve=False, note="经核实不存在亲属关系")
     checkpoint_sign()
     return bureau
 
