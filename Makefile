@@ -58,7 +58,7 @@ pytest: install
 test: lint typecheck checks pytest
 
 test-browser: install
-	$(BIN)/pytest -m browser -p no:randomly
+	$(BIN)/pytest -m browser
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .coverage htmlcov

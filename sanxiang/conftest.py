@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -102,9 +101,6 @@ def bureau(db: Any) -> Bureau:
         outsider=make_user("outsider", other, Role.LEGAL_REVIEWER),
         superuser=User.objects.create_superuser(username="root", password="pw-root", full_name="系统管理员"),
     )
-
-
-TODAY = dt.date(2026, 11, 24)
 
 
 @pytest.fixture(autouse=True)
