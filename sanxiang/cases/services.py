@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from sanxiang.cases.documents import document_number_format
 from sanxiang.cases.models import (
     Case,
     CaseOfficer,
@@ -37,6 +38,7 @@ from sanxiang.org.access import require_role
 from sanxiang.org.models import Agency, Role
 from sanxiang.registry.models import CertificateState, EnforcementCategory, EnforcementItem, Officer
 
+CASE_NUMBER_KIND = "案"  # in the case number; case serials are counted per agency and year on Case itself
 MIN_OFFICERS = 2  # 行政处罚法 art. 42; 行政强制法 art. 18
 OPENERS = (Role.OFFICER, Role.DEPARTMENT_HEAD)
 RECUSAL_RECORDERS = (Role.OFFICER, Role.DEPARTMENT_HEAD, Role.LEADER)
@@ -80,12 +82,17 @@ def officer_eligibility(*, officer: Officer, item: EnforcementItem, place_region
     return reasons
 
 
-def _check_officers(officers: Iterable[Officer], *, item: EnforcementItem, place_region: str, on: dt.date) -> None:
-    reasons = [
+def _ineligibility(officers: Iterable[Officer], *, item: EnforcementItem, place_region: str, on: dt.date) -> list[str]:
+    """Every reason, officer by officer, why ``officers`` may not act on ``item`` at ``place_region`` on ``on``."""
+    return [
         reason
         for officer in officers
         for reason in officer_eligibility(officer=officer, item=item, place_region=place_region, on=on)
     ]
+
+
+def _check_officers(officers: Iterable[Officer], *, item: EnforcementItem, place_region: str, on: dt.date) -> None:
+    reasons = _ineligibility(officers, item=item, place_region=place_region, on=on)
     if reasons:
         raise ValidationError({"officers": reasons})
 
@@ -179,8 +186,9 @@ def _next_serial(agency: Agency, year: int) -> int:
 
 
 def case_number_format(*, agency: Agency, year: int, serial: int) -> str:
+    """``兴应急案〔2026〕3号``: a document number with the kind 案 (the prefix falls back to the agency's name)."""
     prefix = agency.document_prefix or agency.short_name or agency.name
-    return f"{prefix}案〔{year}〕{serial}号"
+    return document_number_format(prefix=prefix, kind=CASE_NUMBER_KIND, year=year, serial=serial)
 
 
 def case_open(
@@ -226,10 +234,9 @@ def case_open(
     if len(fresh) < MIN_OFFICERS:
         errors.setdefault("officers", []).append(f"执法人员不得少于{MIN_OFFICERS}名。")
     if "place_region" not in errors and "item" not in errors:
-        for officer in fresh:
-            reasons = officer_eligibility(officer=officer, item=item, place_region=place_region, on=today)
-            if reasons:
-                errors.setdefault("officers", []).extend(reasons)
+        reasons = _ineligibility(fresh, item=item, place_region=place_region, on=today)
+        if reasons:
+            errors.setdefault("officers", []).extend(reasons)
     if not parties:
         errors["parties"] = ["须填写至少一名当事人。"]
     built_parties: list[Party] = []

@@ -41,6 +41,12 @@ _SELECT_RELATED: dict[str, tuple[str, ...]] = {
     "agencies": ("entrusted_by",),
     "items": ("handling_department",),
 }
+# Related rows each list's detail page shows, fetched with the entry.
+_DETAIL_RELATED: dict[str, tuple[str, ...]] = {
+    "agencies": ("entrusted_by",),
+    "items": ("handling_department",),
+    "officers": ("department",),
+}
 
 
 def _lists() -> list[dict[str, str]]:
@@ -151,12 +157,8 @@ def entry_list(request: HttpRequest, list_key: str) -> HttpResponse:
 def entry_detail(request: HttpRequest, list_key: str, pk: int) -> HttpResponse:
     spec = ALL_LISTS[list_key]
     qs = public_entries(spec)
-    if list_key == "items":
-        qs = qs.select_related("handling_department")
-    elif list_key == "officers":
-        qs = qs.select_related("department")
-    elif list_key == "agencies":
-        qs = qs.select_related("entrusted_by")
+    if list_key in _DETAIL_RELATED:  # select_related() without names would follow every foreign key
+        qs = qs.select_related(*_DETAIL_RELATED[list_key])
     obj = get_object_or_404(qs, pk=pk)
     context: dict[str, Any] = {
         "list_key": list_key,

@@ -21,7 +21,7 @@ from sanxiang.org.access import access_object, has_role
 from sanxiang.registry import selectors, services
 from sanxiang.registry.models import Device, DeviceStatus, Officer
 from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import require, staff_view
+from sanxiang.workspace.views import error_messages, form_refusal, require, staff_view
 
 PAGE_SIZE = 50
 
@@ -158,7 +158,7 @@ def device_action(request: HttpRequest, desk: Desk, pk: int, action: str) -> Htt
         if action == "assign":
             require(may_keep(request.user, device.agency), f"只有{device.agency.name}办公室可以配发执法记录仪。")
             if not assign_form.is_valid():
-                raise ValidationError({k: [str(m) for m in v] for k, v in assign_form.errors.items()})
+                raise form_refusal(assign_form)
             services.device_assign(
                 actor=request.user,
                 device=device,
@@ -175,7 +175,6 @@ def device_action(request: HttpRequest, desk: Desk, pk: int, action: str) -> Htt
             services.device_retire(actor=request.user, device=device, reason=reason)
     except (ValidationError, InvalidTransition) as exc:
         device.refresh_from_db()
-        errors = [m for ms in exc.errors.values() for m in ms] if isinstance(exc, ValidationError) else [exc.message]
-        return _detail(request, desk, device, errors, assign_form=assign_form, reason_form=reason_form)
+        return _detail(request, desk, device, error_messages(exc), assign_form=assign_form, reason_form=reason_form)
     messages.success(request, DEVICE_ACTIONS[action])
     return redirect(reverse("workspace:device_detail", args=[device.pk]))

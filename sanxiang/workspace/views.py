@@ -129,6 +129,16 @@ def require(condition: bool, message: str = "您没有执行此操作的权限�
         raise DjangoPermissionDenied(message)
 
 
+def error_messages(exc: ValidationError | InvalidTransition) -> list[str]:
+    """A refused service call's Chinese messages, in order, for showing next to the action that failed."""
+    return [m for msgs in exc.errors.values() for m in msgs] if isinstance(exc, ValidationError) else [exc.message]
+
+
+def form_refusal(form: Any) -> ValidationError:
+    """An action form's field errors as the ``ValidationError`` a service would raise, to be shown the same way."""
+    return ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
+
+
 def entry_url(list_key: str, entry: Any) -> str:
     return reverse("workspace:entry_detail", kwargs={"list_key": list_key, "pk": entry.pk})
 
@@ -359,7 +369,7 @@ def _action_failed(
     """Show the detail page again with the service's message next to the action that failed; nothing was written."""
     entry.refresh_from_db()
     context = detail_context(request, desk, list_key, spec, entry)
-    messages_ = [m for msgs in exc.errors.values() for m in msgs] if isinstance(exc, ValidationError) else [exc.message]
+    messages_ = error_messages(exc)
     context["errors"] = {action: messages_}
     shown = {
         "submit": context["can_submit"],
@@ -443,7 +453,7 @@ def officer_action(request: HttpRequest, desk: Desk, pk: int, action: str) -> Ht
             services.officer_certificate_revoke(actor=request.user, officer=officer, reason=reason)
         else:
             if not annual_form.is_valid():
-                raise ValidationError({k: [str(m) for m in v] for k, v in annual_form.errors.items()})
+                raise form_refusal(annual_form)
             services.officer_annual_review_record(
                 actor=request.user,
                 officer=officer,

@@ -59,3 +59,14 @@ def test_an_officer_reads_the_register_without_the_buttons(bureau, entries):
         reverse("workspace:device_register")
         not in client_for(bureau.officer).get(reverse("workspace:device_list")).content.decode()
     )
+
+
+def test_list_pages_keep_the_search_and_the_status():
+    """The pager shared by the device and entry lists carries ``q`` and ``status`` to the next page."""
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    page = Paginator(list(range(120)), 50).get_page(2)
+    html = render_to_string("workspace/includes/pager.html", {"page": page, "status": "in_use", "q": "王 五"})
+    assert 'href="?status=in_use&amp;q=%E7%8E%8B%20%E4%BA%94&amp;page=1"' in html
+    assert 'href="?status=in_use&amp;q=%E7%8E%8B%20%E4%BA%94&amp;page=3"' in html
