@@ -36,6 +36,31 @@ REVIEW_BOOKKEEPING: tuple[str, ...] = tuple(field.attname for field in Reviewed.
 
 Cleaner = Callable[[dict[str, Any], Agency], dict[str, Any]]
 
+# Who keeps most published lists: the legal section (and the agency's administrator).
+LIST_KEEPERS = frozenset({Role.LEGAL_REVIEWER, Role.ADMINISTRATOR})
+
+
+def clean_fields(
+    data: dict[str, Any],
+    validators: Mapping[str, Callable[[Any], Any]],
+    errors: dict[str, list[str]],
+    *,
+    skip_blank: bool = False,
+) -> None:
+    """Run each field's validator over ``data`` in place, collecting (not raising) its messages in ``errors``.
+
+    A validator's field-less messages (``"__all__"``) are filed under the field it validated; messages it files under
+    a field of its own stay there. With ``skip_blank``, empty values are left for the model's own validation.
+    """
+    for name, validate in validators.items():
+        if name not in data or (skip_blank and not data[name]):
+            continue
+        try:
+            data[name] = validate(data[name])
+        except ValidationError as exc:
+            for key, messages in exc.errors.items():
+                errors.setdefault(name if key == "__all__" else key, []).extend(messages)
+
 
 def _no_clean(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
     return data

@@ -11,23 +11,23 @@ from sanxiang.core.errors import PermissionDenied, ValidationError, full_clean_o
 from sanxiang.core.validators import validate_phone, validate_postcode, validate_region_code, validate_uscc
 from sanxiang.ledger.services import record
 from sanxiang.org.access import is_deployment_admin, require_role
-from sanxiang.org.listing import ListSpec
+from sanxiang.org.listing import LIST_KEEPERS, ListSpec, clean_fields
 from sanxiang.org.models import Agency, Department, Role, RoleAssignment, SubjectCategory, User
 
 
 def clean_agency(data: dict[str, Any], agency: Agency | None) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    for field, func in (
-        ("uscc", validate_uscc),
-        ("complaint_phone", validate_phone),
-        ("postcode", validate_postcode),
-        ("region", validate_region_code),
-    ):
-        if data.get(field):
-            try:
-                data[field] = func(data[field])
-            except ValidationError as exc:
-                errors.setdefault(field, []).append(exc.message)
+    clean_fields(
+        data,
+        {
+            "uscc": validate_uscc,
+            "complaint_phone": validate_phone,
+            "postcode": validate_postcode,
+            "region": validate_region_code,
+        },
+        errors,
+        skip_blank=True,
+    )
     category = data.get("subject_category", agency.subject_category if agency and agency.pk else None)
     entrusted_by = data.get("entrusted_by_id", agency.entrusted_by_id if agency and agency.pk else None)
     if category == SubjectCategory.ENTRUSTED and not entrusted_by:
@@ -68,7 +68,7 @@ AGENCIES: ListSpec[Agency] = ListSpec(
     title="行政执法主体资格清单",
     model=Agency,
     fields=AGENCY_FIELDS,
-    editor_roles=frozenset({Role.LEGAL_REVIEWER, Role.ADMINISTRATOR}),
+    editor_roles=LIST_KEEPERS,
     clean=clean_agency,
     agency_attr="self",
 )
@@ -97,7 +97,7 @@ def agency_district_review_record(*, actor: Any, agency: Agency, reference: str)
         raise ValidationError({"reference": ["请填写区政府法制机构的审核文号。"]})
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
     target = agency.entrusted_by or agency
-    require_role(actor, target, {Role.LEGAL_REVIEWER, Role.ADMINISTRATOR}, "只有委托机关法规科可以登记审核结果。")
+    require_role(actor, target, LIST_KEEPERS, "只有委托机关法规科可以登记审核结果。")
     if not agency.is_entrusted:
         raise ValidationError("只有受委托组织需要区政府法制机构审核。")
     agency.district_reviewed_at = timezone.now()

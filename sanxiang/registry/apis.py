@@ -748,11 +748,16 @@ def _op(list_api: ListApi, action: str) -> str:
 # --- open data -------------------------------------------------------------------------------------------------------
 
 
-def _public_entry(list_api: ListApi, entry_id: int) -> Any:
-    obj = selectors.public_entries(list_api.spec).select_related(*list_api.related).filter(pk=entry_id).first()
+def _one(list_api: ListApi, qs: QuerySet[Any], entry_id: int) -> Any:
+    """Entry ``entry_id`` of ``qs`` (already restricted to what the caller may read); 404 alike for missing and hidden."""
+    obj = qs.select_related(*list_api.related).filter(pk=entry_id).first()
     if obj is None:
         raise NotFound()
     return obj
+
+
+def _public_entry(list_api: ListApi, entry_id: int) -> Any:
+    return _one(list_api, selectors.public_entries(list_api.spec), entry_id)
 
 
 def _public_routes(list_api: ListApi) -> None:
@@ -902,10 +907,7 @@ def _staff(request: HttpRequest) -> Any:
 
 def _staff_entry(user: Any, list_api: ListApi, entry_id: int) -> Any:
     """One entry ``user`` may read; 404 alike for missing and another agency's."""
-    obj = selectors.staff_entries(user, list_api.spec).select_related(*list_api.related).filter(pk=entry_id).first()
-    if obj is None:
-        raise NotFound()
-    return obj
+    return _one(list_api, selectors.staff_entries(user, list_api.spec), entry_id)
 
 
 def _reload(list_api: ListApi, obj: Any) -> Any:
@@ -1080,9 +1082,10 @@ def review_queue(request: HttpRequest) -> list[QueueItemOut]:
     rows: list[QueueItemOut] = []
     for list_api in LIST_APIS:
         spec = list_api.spec
-        qs = selectors.staff_review_queue(user, spec)
-        if not list_api.is_agencies:
-            qs = qs.select_related("agency")
+        # ``can_review`` reads the entrusting agency of each entry's agency: fetch it with the entry.
+        qs = selectors.staff_review_queue(user, spec).select_related(
+            "entrusted_by" if list_api.is_agencies else "agency__entrusted_by"
+        )
         for obj in qs:
             agency = spec.agency_of(obj)
             if not can_review(user, spec, agency):

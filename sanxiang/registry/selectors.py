@@ -46,9 +46,9 @@ def public_agencies() -> QuerySet[Agency]:
 
 def public_entries(spec: ListSpec[Any]) -> QuerySet[Any]:
     """Published entries of ``spec``'s list, of publicly visible agencies."""
-    qs = spec.model._default_manager.filter(status=PublicationStatus.PUBLISHED)
     if spec.model is Agency:
         return public_agencies()
+    qs = spec.model._default_manager.filter(status=PublicationStatus.PUBLISHED)
     return qs.filter(agency__in=public_agencies()).select_related("agency")
 
 

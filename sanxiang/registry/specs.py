@@ -7,7 +7,8 @@ from typing import Any
 
 from sanxiang.core.errors import ValidationError
 from sanxiang.core.validators import validate_email, validate_phone, validate_postcode, validate_region_code
-from sanxiang.org.listing import ListSpec
+from sanxiang.org.listing import LIST_KEEPERS as LIST_KEEPERS  # the keepers of most lists, used by other apps
+from sanxiang.org.listing import ListSpec, clean_fields
 from sanxiang.org.models import Agency, Department, Role
 from sanxiang.org.services import AGENCIES
 from sanxiang.registry import schemas
@@ -23,16 +24,6 @@ from sanxiang.registry.models import (
     RecordingRule,
 )
 
-LIST_KEEPERS = frozenset({Role.LEGAL_REVIEWER, Role.ADMINISTRATOR})
-
-
-def _check(errors: dict[str, list[str]], field: str, func: Any, data: dict[str, Any]) -> None:
-    if field in data:
-        try:
-            data[field] = func(data[field])
-        except ValidationError as exc:
-            errors.setdefault(field, []).extend(exc.errors.get("__all__", []) or [exc.message])
-
 
 def _department_of(agency: Agency, data: dict[str, Any], field: str, errors: dict[str, list[str]]) -> None:
     attname = f"{field}_id"
@@ -45,22 +36,13 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
-def clean_power(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
-    return data
-
-
 def clean_item(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    for field, func in (
-        ("legal_basis", schemas.clean_legal_basis),
-        ("discretion_benchmark", schemas.clean_discretion_benchmark),
-    ):
-        if field in data:
-            try:
-                data[field] = func(data[field])
-            except ValidationError as exc:
-                for name, messages in exc.errors.items():
-                    errors.setdefault(name, []).extend(messages)
+    clean_fields(
+        data,
+        {"legal_basis": schemas.clean_legal_basis, "discretion_benchmark": schemas.clean_discretion_benchmark},
+        errors,
+    )
     _department_of(agency, data, "handling_department", errors)
     if data.get("power_id") is not None and not Power.objects.filter(pk=data["power_id"], agency=agency).exists():
         errors.setdefault("power", []).append("对应权责事项必须属于本机构。")
@@ -89,12 +71,7 @@ def clean_inspection_item(data: dict[str, Any], agency: Agency) -> dict[str, Any
 
 def clean_officer(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    if "categories" in data:
-        try:
-            data["categories"] = schemas.clean_categories(data["categories"])
-        except ValidationError as exc:
-            errors.setdefault("categories", []).extend(exc.errors["categories"])
-    _check(errors, "region", validate_region_code, data)
+    clean_fields(data, {"categories": schemas.clean_categories, "region": validate_region_code}, errors)
     _department_of(agency, data, "department", errors)
     if data.get("valid_from") and data.get("valid_until") and data["valid_from"] > data["valid_until"]:
         errors.setdefault("valid_until", []).append("有效期至不能早于有效期起。")
@@ -118,9 +95,7 @@ def clean_template(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
 
 def clean_channel(data: dict[str, Any], agency: Agency) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
-    _check(errors, "phone", validate_phone, data)
-    _check(errors, "postcode", validate_postcode, data)
-    _check(errors, "email", validate_email, data)
+    clean_fields(data, {"phone": validate_phone, "postcode": validate_postcode, "email": validate_email}, errors)
     _raise(errors)
     return data
 
@@ -131,7 +106,6 @@ POWERS = ListSpec(
     model=Power,
     fields=("code", "name", "category", "basis", "responsibilities", "accountability"),
     editor_roles=LIST_KEEPERS,
-    clean=clean_power,
 )
 ITEMS = ListSpec(
     key="item",

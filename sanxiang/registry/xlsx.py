@@ -400,12 +400,20 @@ class _Row:
 
 
 class _Lookups:
-    """Name → id for the reference columns of one import (department names and power codes of the agency)."""
+    """Name → id for the reference columns of one import (department names and power codes of the agency), cached
+    per import: a sheet names the same few departments on every row."""
 
     def __init__(self, agency: Agency | None) -> None:
         self.agency = agency
+        self._cache: dict[tuple[str, str], int] = {}
 
     def __call__(self, kind: str, text: str) -> int:
+        key = (kind, text)
+        if key not in self._cache:
+            self._cache[key] = self._find(kind, text)
+        return self._cache[key]
+
+    def _find(self, kind: str, text: str) -> int:
         pk: int | None
         if kind == "department":
             pk = Department.objects.filter(agency=self.agency, name=text).values_list("pk", flat=True).first()

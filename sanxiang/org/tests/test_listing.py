@@ -97,3 +97,36 @@ def test_withdrawn_entry_leaves_the_portal_but_stays_in_the_record(bureau):
     assert not selectors.public_list("complaint-channels").exists()
     assert ComplaintChannel.objects.get().status == PublicationStatus.WITHDRAWN
     assert Entry.objects.filter(action="complaint_channel.withdraw", note="渠道已合并").exists()
+
+
+def test_clean_fields_files_messages_under_the_field_and_collects_every_one():
+    from sanxiang.core.validators import validate_phone, validate_postcode
+    from sanxiang.org.listing import clean_fields
+    from sanxiang.registry.schemas import clean_categories
+
+    def own_field(value):
+        raise ValidationError({"other": ["放在自己的字段下。"]})
+
+    data = {"phone": "0427 2825000", "postcode": "12", "categories": [], "extra": "x"}
+    errors: dict[str, list[str]] = {}
+    clean_fields(
+        data,
+        {"phone": validate_phone, "postcode": validate_postcode, "categories": clean_categories, "extra": own_field},
+        errors,
+    )
+    assert data["phone"] == "0427-2825000"  # cleaned in place
+    assert errors == {
+        "postcode": ["邮政编码“12”应为6位数字。"],
+        "categories": ["至少选择一个执法类别。"],
+        "other": ["放在自己的字段下。"],
+    }
+
+    blank = {"postcode": "", "phone": "bad"}
+    errors = {}
+    clean_fields(
+        blank,
+        {"postcode": validate_postcode, "phone": validate_phone, "absent": validate_phone},
+        errors,
+        skip_blank=True,
+    )
+    assert list(errors) == ["phone"]  # a blank value is left for the model; an absent field is not checked

@@ -129,6 +129,30 @@ def test_public_lists_hide_entries_of_unpublished_and_unreviewed_entrusted_agenc
     assert client.get(f"{API}/public/powers/{power.pk}/").status_code == 200
 
 
+def test_review_queue_shows_entrusted_lists_to_the_entrusting_reviewer_in_constant_queries(client, bureau):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    entrusted = make_agency(
+        "兴隆台区应急管理综合行政执法队", subject_category=SubjectCategory.ENTRUSTED, entrusted_by=bureau.agency
+    )
+    actor = make_user("squad-legal", entrusted, "legal_reviewer")
+    client.force_login(bureau.reviewer)
+
+    def queue() -> tuple[int, list[int]]:
+        with CaptureQueriesContext(connection) as queries:
+            items = client.get(f"{API}/staff/review-queue/").json()["items"]
+        return len(queries), [row["id"] for row in items if row["agency"]["id"] == entrusted.pk]
+
+    powers = [make_entry("powers", bureau, state="submitted", n=n, agency=entrusted, actor=actor) for n in (1, 2)]
+    few, ids = queue()
+    assert ids == [p.pk for p in powers]
+    powers += [make_entry("powers", bureau, state="submitted", n=n, agency=entrusted, actor=actor) for n in (3, 4, 5)]
+    many, ids = queue()
+    assert ids == [p.pk for p in powers]
+    assert many == few  # the entrusting agency is fetched with each entry, not once per entry
+
+
 INTERNAL_FIELDS = {"pending", "review_note", "reviewed_by_id", "user_id", "user", "status", "suspension_reason"}
 
 

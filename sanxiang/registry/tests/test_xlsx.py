@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from sanxiang.core.errors import PermissionDenied
+from sanxiang.core.errors import PermissionDenied, ValidationError
 from sanxiang.core.models import PublicationStatus
 from sanxiang.ledger.models import Entry
 from sanxiang.org.models import Agency
@@ -154,6 +154,16 @@ def test_good_workbook_creates_drafts_with_structured_fields(bureau):
     assert second.legal_basis == [{"law": "中华人民共和国安全生产法", "article": ""}]
     assert second.handling_department == bureau.legal
     assert list(Entry.objects.values_list("action", flat=True)) == ["item.create", "item.create"]
+
+
+def test_reference_cells_are_looked_up_once_per_import(bureau, django_assert_num_queries):
+    from sanxiang.registry.xlsx import _Lookups
+
+    lookups = _Lookups(bureau.agency)
+    with django_assert_num_queries(1):
+        assert lookups("department", "法规科") == lookups("department", "法规科") == bureau.legal.pk
+    with pytest.raises(ValidationError, match="没有名为“无此科”的科室"):
+        lookups("department", "无此科")
 
 
 def test_officer_dates_categories_and_account_are_read(bureau):
