@@ -76,6 +76,12 @@ def note_sign(text: str, signer: signing.Signer) -> str:
     return f"{text}\n{EM_DASH} {signer.name} {base64.b64encode(signer.key_id + signature).decode()}\n"
 
 
+def _log_size() -> int:
+    from sanxiang.ledger.services import tree_size  # services schedules checkpoints: import late
+
+    return tree_size()
+
+
 def latest_checkpoint() -> Checkpoint | None:
     """The checkpoint of the largest size; of several at that size, the last signed (after a key rotation)."""
     return Checkpoint.objects.order_by("-size", "-id").first()
@@ -86,8 +92,6 @@ def checkpoint_sign(*, size: int | None = None) -> Checkpoint:
 
     Checkpoints are append-only (on PostgreSQL a trigger rejects UPDATE and DELETE).
     """
-    from sanxiang.ledger.services import tree_size  # services schedules checkpoints: import late
-
     signer = signing.current_signer()
     if signer.name != settings.SANXIANG_LEDGER_ORIGIN:
         raise ImproperlyConfigured(
@@ -95,7 +99,7 @@ def checkpoint_sign(*, size: int | None = None) -> Checkpoint:
             f"{settings.SANXIANG_LEDGER_ORIGIN!r}: run `sanxiang ledger rotate-key` to sign under the new origin"
         )
     with transaction.atomic():
-        current = tree_size()
+        current = _log_size()
         if size is None:
             size = current
         if not 0 <= size <= current:
@@ -114,10 +118,8 @@ def checkpoint_sign(*, size: int | None = None) -> Checkpoint:
 
 def checkpoint_if_behind() -> Checkpoint | None:
     """Sign a checkpoint unless the latest one already covers the whole log and is signed by the current key."""
-    from sanxiang.ledger.services import tree_size
-
     latest = latest_checkpoint()
-    if latest is not None and latest.size == tree_size() and latest.key_id == signing.current_signer().key_id.hex():
+    if latest is not None and latest.size == _log_size() and latest.key_id == signing.current_signer().key_id.hex():
         return None
     return checkpoint_sign()
 
@@ -252,12 +254,6 @@ class InclusionProof:
     audit_path: list[bytes]
     checkpoint: Checkpoint | None
     """The latest checkpoint signed at ``tree_size``, if any (the one whose root the path leads to)."""
-
-
-def _log_size() -> int:
-    from sanxiang.ledger.services import tree_size
-
-    return tree_size()
 
 
 def _default_size() -> int:

@@ -40,9 +40,9 @@ def leaf_bytes(**fields: Any) -> bytes:
     return canonical_json(leaf_document(**fields))
 
 
-def entry_leaf_bytes(entry: Any) -> bytes:
-    """The leaf of a stored ``Entry`` row, rebuilt from its columns."""
-    return leaf_bytes(
+def entry_leaf_document(entry: Any) -> dict[str, Any]:
+    """The leaf document of a stored ``Entry`` row (or a row of its columns), rebuilt from its columns."""
+    return leaf_document(
         v=entry.v,
         seq=entry.seq,
         time=entry.time,
@@ -52,6 +52,11 @@ def entry_leaf_bytes(entry: Any) -> bytes:
         digest=entry.digest,
         blob=entry.blob,
     )
+
+
+def entry_leaf_bytes(entry: Any) -> bytes:
+    """The leaf of a stored ``Entry`` row, rebuilt from its columns."""
+    return canonical_json(entry_leaf_document(entry))
 
 
 def entry_leaf_hash(entry: Any) -> bytes:

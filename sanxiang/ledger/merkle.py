@@ -123,7 +123,7 @@ def subtree_keys(start: int, end: int) -> list[NodeKey]:
     return keys
 
 
-def _fold(hashes: Sequence[bytes]) -> bytes:
+def fold(hashes: Sequence[bytes]) -> bytes:
     """Right-to-left fold of a decomposition into perfect subtrees: the MTH of their concatenation."""
     sha = _sha256
     acc = hashes[-1]
@@ -153,7 +153,7 @@ def _range_hashes(reader: NodeReader, ranges: Sequence[tuple[int, int]]) -> list
         if len(keys) == 1:
             out.append(found[keys[0]])
         else:
-            out.append(_fold([found[key] for key in keys]))
+            out.append(fold([found[key] for key in keys]))
     return out
 
 
@@ -439,7 +439,7 @@ def compute_root_streaming(leaf_hashes: Iterable[bytes]) -> bytes:
         push(h)
     if not stack:
         return EMPTY_ROOT
-    return _fold(stack)
+    return fold(stack)
 
 
 def compute_root_from_leaves(leaves: Iterable[bytes]) -> bytes:
@@ -470,7 +470,7 @@ def compute_root_from_leaves(leaves: Iterable[bytes]) -> bytes:
         push(h)
     if not stack:
         return EMPTY_ROOT
-    return _fold(stack)
+    return fold(stack)
 
 
 # --- an in-memory store (tests, benchmarks) -----------------------------------------------------------------------------

@@ -34,7 +34,7 @@ from django.db.models import Max, Q, Sum
 
 from sanxiang.core.canonical import JSONValue, canonical_json, state_digest, to_json_value
 from sanxiang.ledger import merkle
-from sanxiang.ledger.leaves import entry_leaf_bytes, leaf_document
+from sanxiang.ledger.leaves import entry_leaf_document
 from sanxiang.ledger.models import Blob, Checkpoint, Entry, Node
 from sanxiang.ledger.registry import Ledgered, ledgered_models
 from sanxiang.ledger.selectors import DatabaseNodes
@@ -264,11 +264,11 @@ def _stored_nodes(start: int, end: int) -> dict[tuple[int, int], bytes]:
     }
 
 
-def _fold(hashes: list[bytes]) -> bytes:
-    acc = hashes[-1]
-    for h in reversed(hashes[:-1]):
-        acc = merkle.node_hash(h, acc)
-    return acc
+def _root(last_at_level: list[bytes], size: int) -> bytes:
+    """The root of the first ``size`` leaves, from the last node seen at each level (the perfect subtrees of ``size``)."""
+    if not size:
+        return merkle.EMPTY_ROOT
+    return merkle.fold([last_at_level[level] for level, _ in merkle.subtree_keys(0, size)])
 
 
 def _verify_log(
@@ -322,7 +322,7 @@ def _verify_log(
         # the highest node completed by leaf ``size - 1`` has been seen.
         if level == (size ^ (size - 1)).bit_length() - 1:
             while next_size is not None and next_size == size:
-                roots[size] = _fold([last_at_level[lv] for lv, _ in merkle.subtree_keys(0, size)])
+                roots[size] = _root(last_at_level, size)
                 next_size = next(wanted, None)
     _report_leftover_nodes(stored, problem)
     # Nodes beyond the recomputed tree (an entry deleted from the end, or a node inserted).
@@ -339,7 +339,7 @@ def _verify_log(
     for subject_type in sorted(unknown_types):
         problem(f"对象类型 {subject_type}", "有记录，但该类型未登记为留痕模型（registry.register）")
     report.entries = size
-    report.root = _fold([last_at_level[lv] for lv, _ in merkle.subtree_keys(0, size)]) if size else merkle.EMPTY_ROOT
+    report.root = _root(last_at_level, size)
     return roots
 
 
@@ -364,22 +364,13 @@ def _fast_json(value: Any) -> bytes | None:
 
 def _leaf_hash(row: _EntryRow) -> bytes:
     """The RFC 9162 leaf hash of the row's canonical leaf, rebuilt from its columns."""
-    document = leaf_document(
-        v=row.v,
-        seq=row.seq,
-        time=row.time,
-        actor=row.actor_id,
-        action=row.action,
-        subject=f"{row.subject_type}:{row.subject_id}",
-        digest=row.digest,
-        blob=row.blob,
-    )
+    document = entry_leaf_document(row)
     fast = _fast_json(document)
     if fast is not None:
         leaf = merkle.leaf_hash(fast)
         if leaf.hex() == row.leaf_hash:
             return leaf
-    return merkle.leaf_hash(entry_leaf_bytes(row))
+    return merkle.leaf_hash(canonical_json(document))
 
 
 def _digest_matches(state: Any, digest: str) -> bool:
@@ -441,7 +432,6 @@ def _verify_checkpoints(report: Report, problem: _Reporter, progress: Progress, 
             except Exception as exc:  # any failure to verify is what we report
                 problem(name, f"签名无效：{exc}")
                 continue
-            signed_root = _as_hash(signed_root)
             if signed_size != size or signed_root.hex() != root_hex:
                 problem(name, "签名内容与检查点表中的大小或根哈希不符")
             recomputed = roots.get(signed_size)
@@ -462,12 +452,6 @@ def _verify_checkpoints(report: Report, problem: _Reporter, progress: Progress, 
             previous = (signed_size, signed_root)
         progress.advance(len(chunk))
         last_id, last_size = chunk[-1][0], chunk[-1][1]
-
-
-def _as_hash(value: Any) -> bytes:
-    if isinstance(value, str):
-        return bytes.fromhex(value)
-    return bytes(value)
 
 
 # --- 3. ledgered rows ------------------------------------------------------------------------------------------------
