@@ -14,7 +14,7 @@ A bundle is a BagIt-style zip (RFC 8493 layout; see docs/ledger-verify.md)::
     data/files/<sha256>        every evidence file an entry names
 
 ``verify_bundle(path)`` uses only the standard library and the ledger's pure functions (``merkle``, ``leaves``'
-canonical JSON, ``checkpoints.note_verify``) — no ORM, no database — and also runs as
+canonical JSON, ``checkpoints.note_verify``, ``evidence.hash_stream``) — no ORM query, no database — and also runs as
 ``python -m sanxiang.ledger.bundle OUT.zip`` without any Django settings.
 """
 
@@ -371,7 +371,7 @@ def _check_manifests(zf: zipfile.ZipFile, names: set[str], problems: list[str]) 
 
 
 def _check_files(zf: zipfile.ZipFile, names: set[str], blobs: dict[str, dict[str, Any]], problems: list[str]) -> None:
-    from cryptography.hazmat.primitives import hashes
+    from sanxiang.ledger.evidence import hash_stream  # importable once _pure_functions has configured Django
 
     for sha256 in sorted(blobs):
         name = f"{FILES_DIR}{sha256}"
@@ -379,23 +379,17 @@ def _check_files(zf: zipfile.ZipFile, names: set[str], blobs: dict[str, dict[str
             problems.append(f"记录提到的文件 {sha256} 不在证据包中")
     for name in sorted(n for n in names if n.startswith(FILES_DIR) and not n.endswith("/")):
         sha256 = name[len(FILES_DIR) :]
-        sha = hashlib.sha256()
-        sm3 = hashes.Hash(hashes.SM3())
-        length = 0
         with zf.open(name) as member:
-            while chunk := member.read(CHUNK):
-                sha.update(chunk)
-                sm3.update(chunk)
-                length += len(chunk)
-        if sha.hexdigest() != sha256:
-            problems.append(f"文件 {sha256} 的内容与其 SHA-256 不符（实为 {sha.hexdigest()}）")
+            got = hash_stream(member)
+        if got.sha256 != sha256:
+            problems.append(f"文件 {sha256} 的内容与其 SHA-256 不符（实为 {got.sha256}）")
         blob = blobs.get(sha256)
         if blob is None:
             problems.append(f"文件 {sha256} 未被任何记录提到")
             continue
-        if blob.get("sm3") and blob["sm3"] != sm3.finalize().hex():
+        if blob.get("sm3") and blob["sm3"] != got.sm3:
             problems.append(f"文件 {sha256} 的 SM3 与记录不符")
-        if blob.get("size") is not None and blob["size"] != length:
+        if blob.get("size") is not None and blob["size"] != got.size:
             problems.append(f"文件 {sha256} 的大小与记录不符")
 
 

@@ -277,31 +277,26 @@ def blob_store(
 # --- audited reads -----------------------------------------------------------------------------------------------
 
 
-def _get_blob(sha256: str) -> Blob:
+def _read_blob(*, actor: Any, sha256: str, action: str) -> Blob:
+    """The blob named ``sha256``, for a signed-in ``actor`` (never the system); the read is recorded first."""
+    if actor is None:
+        raise PermissionDenied("请先登录。")
+    _check_actor(actor)
     sha256 = sha256.lower()
-    blob = Blob.objects.filter(pk=sha256).first() if is_sha256(sha256) else None
-    if blob is None:
-        raise NotFound("未找到该证据文件。")
+    with transaction.atomic():
+        blob = Blob.objects.filter(pk=sha256).first() if is_sha256(sha256) else None
+        if blob is None:
+            raise NotFound("未找到该证据文件。")
+        record(actor=actor, action=action, subject=blob)
     return blob
 
 
 def blob_view(*, actor: Any, sha256: str) -> Blob:
     """A blob's metadata, for ``actor``; the look is recorded (``blob.view``) before it is returned."""
-    if actor is None:
-        raise PermissionDenied("请先登录。")
-    _check_actor(actor)
-    with transaction.atomic():
-        blob = _get_blob(sha256)
-        record(actor=actor, action="blob.view", subject=blob)
-    return blob
+    return _read_blob(actor=actor, sha256=sha256, action="blob.view")
 
 
 def blob_open(*, actor: Any, sha256: str) -> tuple[Blob, File]:
     """A blob and its open file, for ``actor`` to download; the download is recorded (``blob.download``) first."""
-    if actor is None:
-        raise PermissionDenied("请先登录。")
-    _check_actor(actor)
-    with transaction.atomic():
-        blob = _get_blob(sha256)
-        record(actor=actor, action="blob.download", subject=blob)
+    blob = _read_blob(actor=actor, sha256=sha256, action="blob.download")
     return blob, evidence_storage().open(blob.storage_name, "rb")

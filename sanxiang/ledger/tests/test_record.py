@@ -15,6 +15,8 @@ def test_entry_holds_actor_action_subject_and_digest_of_new_state(bureau):
     with transaction.atomic():
         entry = record(actor=bureau.reviewer, action="agency.touch", subject=bureau.agency, note="n")
     assert entry.actor_id == bureau.reviewer.pk
+    assert (entry.action, entry.note) == ("agency.touch", "n")
+    assert entry.state == canonical_state(bureau.agency)
     assert entry.subject == f"org.agency:{bureau.agency.pk}"
     assert entry.digest == state_digest(canonical_state(bureau.agency))
     assert latest_entry(bureau.agency) == entry
@@ -47,8 +49,10 @@ def test_record_outside_a_transaction_is_refused(bureau):
 def test_unsaved_subject_is_refused(db):
     from sanxiang.org.models import Agency
 
-    with pytest.raises(ValueError), transaction.atomic():
+    before = Entry.objects.count()
+    with pytest.raises(ValueError, match="after it is saved"), transaction.atomic():
         record(actor=None, action="x", subject=Agency(name="未保存"))
+    assert Entry.objects.count() == before
 
 
 def test_diff_states_lists_changed_fields_only():
