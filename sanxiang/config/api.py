@@ -150,15 +150,13 @@ def _register_routers() -> None:
     # Imported here so that the app modules (and their models) load after Django is set up.
     from sanxiang.ledger.apis import router as ledger_router
     from sanxiang.ledger.evidence_apis import build_router as build_evidence_router
-    from sanxiang.org.access import is_staff_user
     from sanxiang.org.apis import router as org_router
     from sanxiang.registry.apis import public_router, staff_router
 
     api.add_router("/public/", public_router)
     api.add_router("/staff/", staff_router)
     api.add_router("/staff/", org_router)
-    # The ledger knows no org: who is staff is injected here, at the composition root.
-    api.add_router("/evidence/", build_evidence_router(staff_check=is_staff_user))
+    api.add_router("/evidence/", build_evidence_router())
     api.add_router("/ledger/", ledger_router)
 
 

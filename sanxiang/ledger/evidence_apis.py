@@ -1,8 +1,8 @@
 """Evidence over JSON and raw bytes, under ``/api/v1/evidence/`` (docs/evidence.md): resumable uploads and audited reads.
 
 Staff only, with the staff API's session login and CSRF token on writes. Who counts as staff is an ``org`` question
-and the ledger depends on ``core`` only, so the check is injected: ``build_router(staff_check=...)`` is called by the
-composition root (``sanxiang.config.api``) with ``sanxiang.org.access.is_staff_user``.
+and the ledger depends on ``core`` only, so it asks ``sanxiang.ledger.registry.is_staff`` — the same check the ledger's
+own API uses, which the registry app registers (``sanxiang.org.access.is_staff_user``).
 
 Chunks are raw ``application/octet-stream`` bodies read from the request stream in 1 MiB pieces (never
 ``request.body``, which would hold the chunk in memory and is capped by ``DATA_UPLOAD_MAX_MEMORY_SIZE``), so a
@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -26,24 +25,19 @@ from sanxiang.core.errors import PermissionDenied, ValidationError
 from sanxiang.ledger import uploads
 from sanxiang.ledger.evidence import CHUNK_SIZE, blob_open, blob_view
 from sanxiang.ledger.models import Blob, Upload
-
-StaffCheck = Callable[[Any], bool]
+from sanxiang.ledger.registry import is_staff
 
 _CONTENT_RANGE = re.compile(r"^bytes\s+(\d+)-(\d+)/(\d+|\*)$")
 
 
 class StaffSessionAuth(SessionAuth):
-    """The staff API's session login (with CSRF on writes), restricted to users ``staff_check`` accepts."""
-
-    def __init__(self, staff_check: StaffCheck) -> None:
-        super().__init__()
-        self.staff_check = staff_check
+    """The staff API's session login (with CSRF on writes), restricted to staff (``ledger.registry.is_staff``)."""
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
         if user is None:
             return None  # 401
-        if not self.staff_check(user):
+        if not is_staff(user):
             raise PermissionDenied("您不是本平台的工作人员，不能使用此接口。")
         return user
 
@@ -226,9 +220,9 @@ def blob_download(request: HttpRequest, sha256: str) -> FileResponse:
     return download
 
 
-def build_router(*, staff_check: StaffCheck) -> Router:
-    """The evidence routes, for staff as ``staff_check`` decides (``sanxiang.org.access.is_staff_user``)."""
-    router = Router(tags=["证据文件"], auth=StaffSessionAuth(staff_check))
+def build_router() -> Router:
+    """The evidence routes, for staff only."""
+    router = Router(tags=["证据文件"], auth=StaffSessionAuth())
     router.add_api_operation(
         "/uploads/",
         ["POST"],
