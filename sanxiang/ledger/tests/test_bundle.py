@@ -20,7 +20,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
-from django.db import transaction
 
 from sanxiang.conftest import Bureau
 from sanxiang.ledger import signing
@@ -28,8 +27,6 @@ from sanxiang.ledger.bundle import MANIFEST, TAG_MANIFEST, export_bundle, verify
 from sanxiang.ledger.checkpoints import checkpoint_body, note_sign
 from sanxiang.ledger.evidence import blob_store, blob_view
 from sanxiang.ledger.models import Blob, Entry
-from sanxiang.ledger.registry import ledgered_models
-from sanxiang.ledger.services import record
 from sanxiang.registry.models import Officer
 from sanxiang.registry.tests import factories as f
 
@@ -53,11 +50,8 @@ def ledger_dirs(settings: Any, tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def officer(bureau: Bureau) -> Officer:
-    with transaction.atomic():
-        for registration in ledgered_models():
-            for row in registration.model._base_manager.all():
-                record(actor=None, action="bootstrap", subject=row)
+def officer(ledgered_bureau: Bureau) -> Officer:
+    bureau = ledgered_bureau
     officer: Officer = f.publish("officers", bureau=bureau, data=f.officer_data(bureau))
     return officer
 

@@ -67,22 +67,11 @@ def ledger_dirs(settings: Any, tmp_path: Path) -> None:
     }
 
 
-def bootstrap_fixture_rows() -> None:
-    """A bootstrap entry for each ledgered row the ``bureau`` fixture made directly (``objects.create``)."""
-    with transaction.atomic():
-        for registration in ledgered_models():
-            label = registration.model._meta.label_lower
-            recorded = set(Entry.objects.filter(subject_type=label).values_list("subject_id", flat=True))
-            for row in registration.model._base_manager.order_by("pk"):
-                if str(row.pk) not in recorded:
-                    record(actor=None, action=f"{registration.model._meta.model_name}.bootstrap", subject=row)
-
-
 @pytest.fixture
-def world(bureau: Bureau) -> Bureau:
+def world(ledgered_bureau: Bureau) -> Bureau:
     """The bureau, every fixture row bootstrapped, and one row of every ledgered model made through the services,
     with signed checkpoints along the way."""
-    bootstrap_fixture_rows()
+    bureau = ledgered_bureau
     checkpoint_sign()
     with transaction.atomic():
         clerk = user_create(actor=bureau.superuser, username="clerk2", full_name="李文书", password="pw-clerk2")
