@@ -497,3 +497,23 @@ def test_printable_qr_page_names_the_holder_and_the_address(client, bureau, publ
     assert reverse("portal:certificate-qr-svg", args=[officer.certificate_number]) in text
     assert "https://zfgs.example.gov.cn/verify/certificate/21110320230001/" in text
     assert "data-print" in text
+
+
+def test_detail_pages_take_a_fixed_number_of_queries_whatever_their_history(client, bureau, publisher):
+    """The detail page loads its related rows with the entry and its history in one read of the record."""
+    item = publisher.publish("items", item_data(bureau, code="DQ-1"))
+    officer = publisher.publish("officers", officer_data("DQ-O", department_id=bureau.section.pk))
+
+    def count(list_key: str, pk: int) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("portal:detail", args=[list_key, pk])).status_code == 200
+        return len(ctx.captured_queries)
+
+    before = {"items": count("items", item.pk), "officers": count("officers", officer.pk)}
+    for n in range(3):  # three more published versions each
+        item = publisher.change("items", item, {"time_limit_days": 30 + n})
+        officer = publisher.change("officers", officer, {"post": f"科员{n}"})
+    after = {"items": count("items", item.pk), "officers": count("officers", officer.pk)}
+    assert after == before
+    # session-free anonymous request: the entry with its agency and department, its agency check, its history
+    assert before == {"items": 4, "officers": 4}
