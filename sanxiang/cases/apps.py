@@ -18,5 +18,12 @@ class CasesConfig(AppConfig):
             models.Party,
             models.CasePerson,
             models.CaseOfficer,
+            models.CaseApproval,
+            models.CaseFact,
+            models.CertificateShown,
+            models.Recording,
+            models.CaseDocument,
+            models.DeadlineExtension,
+            models.CaseFile,
         ):
             register(model)

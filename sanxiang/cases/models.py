@@ -14,7 +14,7 @@ from django.db import models
 
 from sanxiang.ledger.models import Blob
 from sanxiang.org.models import Agency
-from sanxiang.registry.models import EnforcementItem, Officer
+from sanxiang.registry.models import Device, EnforcementItem, Officer, RecordingPlace
 
 
 class DocumentKind(models.TextChoices):
@@ -143,12 +143,22 @@ class Case(models.Model):
     place_region = models.CharField("发生地行政区划", max_length=6)
     place_address = models.CharField("发生地地址", max_length=300)
     state = models.CharField("当前环节", max_length=40)
+    visit = models.PositiveIntegerField(
+        "环节序号", default=1, help_text="每进入一个环节加一；环节内的记录以此区分同一环节的多次办理（如退回补充调查）"
+    )
+    step_entered_at = models.DateTimeField("进入当前环节时间", null=True, blank=True)
     opened_at = models.DateTimeField("立案时间")
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="立案人", on_delete=models.PROTECT, related_name="+"
     )
     amount_proposed = models.DecimalField("拟罚款金额（元）", max_digits=14, decimal_places=2, null=True, blank=True)
+    discretion_band = models.PositiveSmallIntegerField(
+        "适用裁量档次", null=True, blank=True, help_text="执法事项裁量基准中的第几档（从 1 起）"
+    )
+    discretion_reason = models.TextField("超出裁量基准的理由", blank=True, default="")
     major = models.BooleanField("重大案件", default=False)
+    major_reason = models.TextField("列为重大案件的原因", blank=True, default="")
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "案件"
@@ -279,3 +289,171 @@ class CaseOfficer(models.Model):
     @property
     def recusal_pending(self) -> bool:
         return self.recusal_requested_at is not None and not self.recusal_decision
+
+
+# --- what happens at a step (each row names the case, the step and the visit of the step it belongs to) ------------
+
+
+class StepRecordBase(models.Model):
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="+")
+    step_key = models.CharField("环节", max_length=40)
+    visit = models.PositiveIntegerField("环节序号")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        abstract = True
+
+
+class CaseApproval(StepRecordBase):
+    """负责人批准 at a step (the ``head_approved`` gate): the department head's or a leader's approval, with opinion."""
+
+    note = models.TextField("审批意见", blank=True, default="")
+
+    class Meta:
+        verbose_name = "负责人审批"
+        verbose_name_plural = "负责人审批"
+        ordering = ["case", "recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step_key}#{self.visit}"
+
+
+class FactKind(models.TextChoices):
+    HEARING_REQUESTED = "hearing_requested", "当事人要求听证"
+    STATEMENT_WAIVED = "statement_waived", "当事人放弃陈述、申辩和听证"
+    STATEMENT_RECEIVED = "statement_received", "收到陈述、申辩意见并已复核"
+    COLLECTIVE_REQUIRED = "collective_required", "情节复杂或重大违法，须集体讨论"
+
+
+class CaseFact(StepRecordBase):
+    """A fact that a gate depends on and only people can know (the party asked for a hearing, waived its rights…)."""
+
+    kind = models.CharField("事项", max_length=32, choices=FactKind.choices)
+    occurred_at = models.DateTimeField("发生时间")
+    note = models.TextField("说明", blank=True, default="")
+
+    class Meta:
+        verbose_name = "案件事实记录"
+        verbose_name_plural = "案件事实记录"
+        ordering = ["case", "occurred_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind}"
+
+
+class CertificateShown(StepRecordBase):
+    """出示执法证件 at an on-site step: which officer showed the certificate, when, and where."""
+
+    officer = models.ForeignKey(Officer, verbose_name="执法人员", on_delete=models.PROTECT, related_name="+")
+    shown_at = models.DateTimeField("出示时间")
+    place = models.CharField("地点", max_length=300)
+    room = models.ForeignKey(
+        RecordingPlace,
+        verbose_name="执法场所（音像记录场所清单）",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = "出示执法证件记录"
+        verbose_name_plural = "出示执法证件记录"
+        ordering = ["case", "shown_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.officer_id} {self.shown_at:%Y-%m-%d %H:%M}"
+
+
+class Recording(StepRecordBase):
+    """音像记录 of a step: an evidence file (uploaded through the ledger's evidence API) with who recorded it, with
+    which device or in which recorded room, from when to when. ``full_process`` marks a recording the officer declares
+    to cover the whole on-site action without interruption; the step's check also requires the declared recordings to
+    join up without gaps and to cover the certificate showings of the step."""
+
+    blob = models.ForeignKey(Blob, verbose_name="音像文件", on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey(Officer, verbose_name="记录人员", on_delete=models.PROTECT, related_name="+")
+    device = models.ForeignKey(
+        Device, verbose_name="执法记录仪", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    room = models.ForeignKey(
+        RecordingPlace,
+        verbose_name="执法场所（音像记录场所清单）",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    place = models.CharField("地点", max_length=300)
+    started_at = models.DateTimeField("开始时间")
+    ended_at = models.DateTimeField("结束时间")
+    full_process = models.BooleanField("全过程记录", default=False)
+    note = models.TextField("说明", blank=True, default="")
+
+    class Meta:
+        verbose_name = "音像记录"
+        verbose_name_plural = "音像记录"
+        ordering = ["case", "started_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step_key} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class CaseDocument(StepRecordBase):
+    """An issued document as part of a case, at the step (and visit) that issued it."""
+
+    document = models.OneToOneField(
+        IssuedDocument, verbose_name="执法文书", on_delete=models.PROTECT, related_name="case_link"
+    )
+
+    class Meta:
+        verbose_name = "案件文书"
+        verbose_name_plural = "案件文书"
+        ordering = ["case", "recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.document_id}"
+
+
+class DeadlineExtension(models.Model):
+    """An approved extension (延长) of one of a case's legal time limits, by the department head or a leader."""
+
+    case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="+")
+    deadline_key = models.CharField("期限", max_length=40)
+    days = models.PositiveIntegerField("延长天数")
+    reason = models.TextField("延长理由")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="批准人", on_delete=models.PROTECT, related_name="+"
+    )
+    approved_at = models.DateTimeField("批准时间")
+
+    class Meta:
+        verbose_name = "期限延长"
+        verbose_name_plural = "期限延长"
+        ordering = ["case", "approved_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.deadline_key} +{self.days}"
+
+
+class CaseFile(models.Model):
+    """案卷: the case's documents and records in the standard order, sealed at archive (the manifest and its hash)."""
+
+    case = models.OneToOneField(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="case_file")
+    manifest = models.JSONField("卷内目录")
+    manifest_sha256 = models.CharField("卷内目录摘要", max_length=64)
+    sealed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="归档人", on_delete=models.PROTECT, related_name="+"
+    )
+    sealed_at = models.DateTimeField("归档时间")
+
+    class Meta:
+        verbose_name = "案卷"
+        verbose_name_plural = "案卷"
+        ordering = ["-sealed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}"

@@ -271,6 +271,7 @@ def case_open(
             place_region=place_region,
             place_address=place_address,
             state=process.start,
+            step_entered_at=now,
             opened_at=now,
             opened_by=actor,
         )

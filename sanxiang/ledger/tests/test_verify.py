@@ -28,6 +28,15 @@ from hypothesis import strategies as st
 
 from sanxiang.cases.documents import document_issue, document_serve_record
 from sanxiang.cases.services import case_open, case_recusal_decide, case_recusal_request
+from sanxiang.cases.workflow import (
+    case_advance,
+    case_approve,
+    case_certificate_shown,
+    case_deadline_extend,
+    case_document_issue,
+    case_fact_record,
+    case_recording_add,
+)
 from sanxiang.conftest import Bureau
 from sanxiang.core.canonical import canonical_json
 from sanxiang.ledger import merkle
@@ -89,7 +98,10 @@ def world(ledgered_bureau: Bureau) -> Bureau:
     item = f.publish("items", bureau=bureau, data=f.item_data(bureau))
     checkpoint_sign()
     f.publish("inspection-items", bureau=bureau, data=f.inspection_item_data())
-    officer = f.publish("officers", bureau=bureau, data=f.officer_data(bureau))
+    every = ["penalty", "coercion", "inspection", "licence"]
+    officer = f.publish(
+        "officers", bureau=bureau, data=f.officer_data(bureau, categories=every, user_id=bureau.officer.pk)
+    )
     f.publish("complaint-channels", bureau=bureau, data=f.channel_data())
     f.publish("recording-rules", bureau=bureau, data=f.recording_rule_data())
     f.publish("recording-places", bureau=bureau, data=f.recording_place_data())
@@ -98,7 +110,9 @@ def world(ledgered_bureau: Bureau) -> Bureau:
     device_assign(actor=bureau.office_clerk, device=device, officer=officer)
     device_return(actor=bureau.office_clerk, device=device, note="任务结束")
     second = f.publish(
-        "officers", bureau=bureau, data=f.officer_data(bureau, name="李明", certificate_number="2111032019002")
+        "officers",
+        bureau=bureau,
+        data=f.officer_data(bureau, name="李明", certificate_number="2111032019002", categories=every),
     )
     spare = device_register(actor=bureau.office_clerk, agency=bureau.agency, data=f.device_data(asset_number="JLY-002"))
     device_assign(actor=bureau.office_clerk, device=spare, officer=second)
@@ -150,6 +164,53 @@ def world(ledgered_bureau: Bureau) -> Bureau:
     case = cases[0]
     case_recusal_request(actor=bureau.officer, case=case, officer=second, reason="当事人称其与法定代表人系亲属")
     case_recusal_decide(actor=bureau.head, case=case, officer=second, approve=False, note="经核实不存在亲属关系")
+    # The first case runs to legal review: its opening form (a case document), the head's approval, certificates
+    # shown and a recording on site, an extension and a fact; a licence case refused and archived (its case file).
+    with mock.patch("sanxiang.cases.documents.docx_to_pdf", lambda data: b"%PDF-1.7 stand-in\n" + data):
+        case_document_issue(
+            actor=bureau.officer,
+            case=case,
+            template_code="case_opening_approval",
+            fields={"case_source": "举报", "facts": "未按规定开展培训。", "party_address": "盘锦市兴隆台区示例路1号"},
+        )
+    case_approve(actor=bureau.head, case=case, note="同意立案")
+    case = case_advance(actor=bureau.officer, case=case, target="investigate")
+    now = timezone.now()
+    for index, who in enumerate((officer, second)):
+        case_certificate_shown(
+            actor=bureau.officer, case=case, officer=who, shown_at=now + dt.timedelta(seconds=index), place="厂区"
+        )
+    footage = Blob.objects.get(content_type="video/mp4")
+    case_recording_add(
+        actor=bureau.officer,
+        case=case,
+        sha256=footage.sha256,
+        officer=second,
+        device=spare,
+        place="厂区",
+        started_at=now,
+        ended_at=now + dt.timedelta(minutes=2),
+        full_process=True,  # the world's AV list asks for it at this step
+    )
+    case_deadline_extend(actor=bureau.head, case=case, deadline_key="case_decision", days=30, reason="案情复杂")
+    case = case_advance(actor=bureau.officer, case=case, target="review")
+    case_fact_record(actor=bureau.head, case=case, kind="collective_required", note="拟罚款数额较大")
+    licence_item = f.publish(
+        "items", bureau=bureau, data=f.item_data(bureau, code="XZXK-001", category="licence", discretion_benchmark=[])
+    )
+    licence = case_open(
+        actor=bureau.officer,
+        agency=bureau.agency,
+        process_key="licence",
+        item=licence_item,
+        title="危险化学品经营许可申请",
+        place_region="211103",
+        place_address="盘锦市兴隆台区示例路1号",
+        officers=[officer, second],
+        parties=[{"kind": "organisation", "name": "盘锦示例化工有限公司", "uscc": "91110000802100433B"}],
+    )
+    licence = case_advance(actor=bureau.officer, case=licence, target="reject")
+    case_advance(actor=bureau.head, case=licence, target="archive")
     checkpoint_sign()
     return bureau
 
@@ -232,7 +293,7 @@ def test_clean_record_verifies_with_exit_0(world: Bureau) -> None:
     assert problems(report) == []
     assert report.entries == tree_size() > 30
     assert report.checkpoints == 3
-    assert report.files == 1 + 4  # the footage; two issued documents' .docx and PDF
+    assert report.files == 1 + 6  # the footage; three issued documents (.docx and PDF each)
     assert report.root == merkle.compute_root_streaming(
         bytes.fromhex(h) for h in Entry.objects.order_by("seq").values_list("leaf_hash", flat=True)
     )
