@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from sanxiang.core.errors import NotFound, PermissionDenied, SanxiangError, ValidationError
 from sanxiang.ledger.models import Blob
+from sanxiang.ledger.registry import may_read_blob
 from sanxiang.ledger.services import record
 
 STORAGE_ALIAS = "evidence"
@@ -285,7 +286,7 @@ def _read_blob(*, actor: Any, sha256: str, action: str) -> Blob:
     sha256 = sha256.lower()
     with transaction.atomic():
         blob = Blob.objects.filter(pk=sha256).first() if is_sha256(sha256) else None
-        if blob is None:
+        if blob is None or not may_read_blob(actor, sha256):  # a refusal reads like a missing file
             raise NotFound("未找到该证据文件。")
         record(actor=actor, action=action, subject=blob)
     return blob

@@ -79,3 +79,26 @@ def is_staff(user: Any) -> bool:
     if _staff_check:
         return _staff_check[0](user)
     return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+
+
+# --- who may read which evidence file: answered by the apps whose rows name the file ----------------------------------
+# A blob is content: the ledger knows no case. An app whose rows reference blobs (a case's recordings and documents)
+# registers a check; a read goes ahead unless a check refuses it. A blob no app claims stays readable by staff (its
+# uploader must be able to see it before it is attached to anything).
+
+BlobAccessCheck = Callable[[Any, str], "bool | None"]
+_blob_access_checks: list[BlobAccessCheck] = []
+
+
+def register_blob_access(check: BlobAccessCheck) -> None:
+    """``check(user, sha256)`` says whether ``user`` may read that blob: True, False, or None (no opinion).
+
+    Any False refuses the read (``NotFound``, alike for a missing file, so that a refusal says nothing about it).
+    """
+    if check not in _blob_access_checks:
+        _blob_access_checks.append(check)
+
+
+def may_read_blob(user: Any, sha256: str) -> bool:
+    """Whether no registered check refuses ``user`` the blob ``sha256`` (staff status is checked by the caller)."""
+    return all(check(user, sha256) is not False for check in _blob_access_checks)
