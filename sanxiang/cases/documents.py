@@ -239,6 +239,38 @@ def _render(source: TemplateSource, context: dict[str, Any]) -> bytes:
         ) from exc
 
 
+# --- rights and remedies (告知权利和救济途径) ---------------------------------------------------------------------------
+
+# What a document must tell the party, by template: a decision the party may challenge names the review body and the
+# court (行政处罚法第五十九条, 行政强制法第二十四条); the penalty notice states the right to state a case and defend
+# (第四十四条); the hearing notice the right to a hearing (第六十四条). Agencies may upload their own templates, so the
+# rendered text is checked, not the template's name.
+REMEDY_WORDING = ("申请行政复议", "提起行政诉讼")
+RIGHTS_WORDING: dict[str, tuple[str, ...]] = {
+    "penalty_notice": ("陈述", "申辩"),
+    "hearing_rights_notice": ("听证",),
+}
+
+
+def docx_text(data: bytes) -> str:
+    """The text of a .docx: its paragraphs, then its tables' cells, then its footers."""
+    parsed = Document(io.BytesIO(data))
+    parts = [p.text for p in parsed.paragraphs]
+    parts += [cell.text for table in parsed.tables for row in table.rows for cell in row.cells]
+    parts += [p.text for section in parsed.sections for p in section.footer.paragraphs]
+    return "\n".join(parts)
+
+
+def missing_wording(source: TemplateSource, context: dict[str, Any], data: bytes) -> list[str]:
+    """The required statements of the party's rights and remedies that the rendered document lacks."""
+    needed = list(RIGHTS_WORDING.get(source.code, ()))
+    standard = TEMPLATES.get(source.code)  # what the law asks of a document of this code, whoever drew the template
+    if standard is not None and {"review_body", "court"} <= set(standard.placeholders):
+        needed += [*REMEDY_WORDING, str(context.get("review_body") or ""), str(context.get("court") or "")]
+    text = docx_text(data)
+    return [phrase for phrase in needed if phrase and phrase not in text]
+
+
 # --- issue (制发) ---------------------------------------------------------------------------------------------------
 
 
@@ -274,6 +306,16 @@ def document_issue(
         number = document_number_format(prefix=prefix, kind=kind, year=year, serial=serial)
         full = {**context, "agency_name": agency.name, "document_number": number, "date": _date_text(now.date())}
         rendered = _render(source, full)
+        lacking = missing_wording(source, full, rendered)
+        if lacking:
+            raise ValidationError(
+                {
+                    "template_code": [
+                        f"“{source.name}”未载明当事人依法享有的权利或救济途径（缺少：{'、'.join(lacking)}），"
+                        "文书未制发；请检查本机关上传的文书样本。"
+                    ]
+                }
+            )
         url, shown = verification_url(number), verification_url_display(number)
         docx = stamp_docx(rendered, line=f"{number} · 扫码或访问核验：{shown}", qr_url=url)
         docx_sha256 = hashlib.sha256(docx).hexdigest()

@@ -166,6 +166,14 @@ def _measure_extended_once(ctx: GateContext) -> str | None:
     return "查封、扣押期限已经延长过一次，不得再次延长（行政强制法第二十五条）。" if earlier else None
 
 
+def _extension_approved(ctx: GateContext) -> str | None:
+    entered = ctx.case.step_entered_at or ctx.case.opened_at
+    approved = DeadlineExtension.objects.filter(
+        case=ctx.case, deadline_key="seizure_period", approved_at__gte=entered
+    ).exists()
+    return None if approved else "尚未记录负责人批准的延长决定（延长天数和理由）。"
+
+
 GATE_CHECKS: dict[str, GateCheck] = {
     "head_approved": _head_approved,
     "legal_review_passed": _legal_review_default,
@@ -175,6 +183,7 @@ GATE_CHECKS: dict[str, GateCheck] = {
     "statement_period_over": _statement_period_over,
     "within_summary_limits": _within_summary_limits,
     "measure_extended_once": _measure_extended_once,
+    "extension_approved": _extension_approved,
     # asserted by the transition the person chooses (their finding, recorded in the transition's ledger entry)
     "violation_established": _asserted,
     "violation_not_established": _asserted,

@@ -554,8 +554,10 @@ def case_penalty_propose(
 @transaction.atomic
 def case_deadline_extend(*, actor: Any, case: Case, deadline_key: str, days: int, reason: str) -> DeadlineExtension:
     """延长 a legal time limit of ``case`` with the head's approval, within what the definition allows."""
-    case, process, _step = _open_case(case)
+    case, process, step = _open_case(case)
     require_role(actor, case.agency, DECIDERS, "只有科室负责人或局领导可以批准延长期限。")
+    if deadline_key == "seizure_period" and step.key != "extend":
+        raise InvalidTransition("查封、扣押期限在“延长”环节批准延长。")
     deadline = next((s.deadline for s in process.steps if s.deadline and s.deadline.key == deadline_key), None)
     if deadline is None:
         raise ValidationError({"deadline_key": ["本案没有该期限。"]})

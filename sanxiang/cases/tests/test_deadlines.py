@@ -375,6 +375,7 @@ def test_seizure_30_plus_30_after_an_approved_extension(case_world: CaseWorld) -
     day_45 = seized + dt.timedelta(days=45)
     seizure = by_key(case_deadlines(case, today=day_45))["seizure_period"]
     assert (seizure.start, seizure.due, seizure.status) == (seized, seized + dt.timedelta(days=30), "overdue")
+    case = case_advance(actor=w.bureau.officer, case=case, target="extend")
     case_deadline_extend(actor=w.bureau.head, case=case, deadline_key="seizure_period", days=30, reason="需检测")
     seizure = by_key(case_deadlines(case, today=day_45))["seizure_period"]
     assert (seizure.extended_days, seizure.due, seizure.status) == (30, seized + dt.timedelta(days=60), "open")

@@ -44,7 +44,7 @@ from sanxiang.ledger.checkpoints import checkpoint_sign
 from sanxiang.ledger.evidence import blob_store
 from sanxiang.ledger.models import Blob, Entry
 from sanxiang.org.models import Agency, Role, User
-from sanxiang.registry.docx.render import SAMPLE, sample_context, template_path
+from sanxiang.registry.docx.render import SAMPLE, render, sample_context, template_path
 from sanxiang.registry.models import DocumentTemplate
 
 PARTY = "盘锦示例化工贸易有限公司"
@@ -251,6 +251,36 @@ def test_agency_published_template_is_preferred(bureau: Bureau, fake_pdf: list[b
         status=PublicationStatus.PUBLISHED,
     )
     assert issue(bureau).template_name == "行政处罚决定书（本局格式）"
+
+
+def test_a_decision_that_omits_the_remedies_is_not_issued(bureau: Bureau, fake_pdf: list[bytes]) -> None:
+    """An agency's own template must still tell the party where to apply for review and sue (行政处罚法第五十九条)."""
+    lacking = Document()
+    lacking.add_paragraph("{{ agency_name }}行政处罚决定书 {{ document_number }}")
+    lacking.add_paragraph("{{ party_name }}：{{ facts }} {{ decision }} {{ review_body }}")
+    buffer = io.BytesIO()
+    lacking.save(buffer)
+    DocumentTemplate.objects.create(
+        agency=bureau.agency,
+        code="penalty_decision",
+        name="行政处罚决定书（缺救济途径）",
+        file=ContentFile(buffer.getvalue(), name="p.docx"),
+        status=PublicationStatus.PUBLISHED,
+    )
+    before = written()
+    with pytest.raises(ValidationError) as refused:
+        issue(bureau)
+    assert "未载明当事人依法享有的权利或救济途径" in str(refused.value)
+    assert "申请行政复议、提起行政诉讼" in str(refused.value)
+    assert written() == before
+
+
+def test_the_standard_notice_states_the_right_to_state_and_defend(bureau: Bureau, fake_pdf: list[bytes]) -> None:
+    from sanxiang.cases.documents import missing_wording, template_source
+
+    source = template_source(bureau.agency, "penalty_notice")
+    rendered = render(io.BytesIO(source.data), sample_context("penalty_notice"))
+    assert missing_wording(source, sample_context("penalty_notice"), rendered) == []
 
 
 @pytest.mark.parametrize("persona", ["outsider", "office_clerk", "leader", "adviser"])

@@ -65,7 +65,7 @@ def test_the_chart_has_exactly_the_definitions_transitions_by_their_chinese_name
 def test_recording_certificate_and_gates_are_marked_on_the_boxes():
     nodes = {title(n): texts(n) for n in groups(parse(PROCESSES["coercion-seizure"]), "node")}
     assert "●全过程音像记录 · 出示执法证件" in nodes["implement"]
-    assert "须：负责人批准、未曾延长" in nodes["extend"]
+    assert "须：延长已批准" in nodes["extend"]
     summary = ET.tostring(parse(PROCESSES["penalty-summary"]), encoding="unicode")
     assert "对公民处以罚款的上限200元" in summary  # the summary limits are printed under the title
 

@@ -182,7 +182,9 @@ def test_seizure_needs_full_process_recording_and_extends_once_by_thirty_days():
     deadline = p.step("custody").deadline
     assert deadline is not None and (deadline.days, deadline.extension_days) == (30, 30)
     assert deadline.count is DayCount.CALENDAR
-    assert "measure_extended_once" in p.step("extend").gates
+    assert p.step("extend").gates == ("extension_approved",)
+    (into_extend,) = [t for t in p.exits("custody") if t.target == "extend"]
+    assert into_extend.gates == ("measure_extended_once",)
     assert "coercive_measure_decision" in p.step("deliver").documents
 
 

@@ -302,10 +302,21 @@ def test_seizure_extends_once_only(case_world: CaseWorld) -> None:
     )
     w.on_site(case, full_process=True)
     case = advance(w, case, "custody")
+    with pytest.raises(InvalidTransition):  # extensions are decided at the extension step
+        case_deadline_extend(actor=w.bureau.head, case=case, deadline_key="seizure_period", days=30, reason="需检测")
+    case = advance(w, case, "extend")
+    with pytest.raises(ValidationError) as refused:  # the step needs the approved extension
+        advance(w, case, "release")
+    assert "尚未记录负责人批准的延长决定" in str(refused.value)
+    with pytest.raises(ValidationError) as refused:
+        case_deadline_extend(actor=w.bureau.head, case=case, deadline_key="seizure_period", days=31, reason="需检测")
+    assert "最多延长30日" in str(refused.value)
     case_deadline_extend(actor=w.bureau.head, case=case, deadline_key="seizure_period", days=30, reason="需检测")
     with pytest.raises(ValidationError) as refused:
         case_deadline_extend(actor=w.bureau.head, case=case, deadline_key="seizure_period", days=1, reason="再延")
     assert "只能延长一次" in str(refused.value)
+    case = advance(w, case, "release")
+    assert case.state == "release"
 
 
 def test_outside_the_discretion_band_needs_a_reason_and_makes_the_case_major(case_world: CaseWorld) -> None:
