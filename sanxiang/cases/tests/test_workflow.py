@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
 from decimal import Decimal
 from typing import Any
 
@@ -122,6 +123,12 @@ def test_general_procedure_penalty_case_from_opening_to_archive(case_world: Case
     assert "人民币贰万元整（¥20,000.00）" in text
     assert "申请行政复议" in text and "提起行政诉讼" in text
     assert decision.number in text
+    with evidence_storage().open(decision.pdf.storage_name, "rb") as fh:
+        pdf = fh.read()
+    printed = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    printed = printed.replace(" ", "")
+    assert "盘锦示例化工有限公司" in printed and decision.number in printed
+    assert "贰万元整" in printed and decision.docx.sha256 in printed.replace("\n", "")
     with pytest.raises(PermissionDenied):
         advance(w, case, "serve")  # an officer may not take the decision step
     case = advance(w, case, "serve", actor=b.head)
@@ -348,3 +355,53 @@ def test_hearing_request_after_five_working_days_is_refused(case_world: CaseWorl
     assert statement_deadline(case) is None
     with pytest.raises(InvalidTransition):
         case_fact_record(actor=case_world.bureau.officer, case=case, kind=FactKind.HEARING_REQUESTED)
+
+
+def test_inspection_with_a_rectification_order_closes_after_reinspection(case_world: CaseWorld) -> None:
+    w = case_world
+    case = w.open("inspection", title="对盘锦示例化工有限公司的安全生产监督检查")
+    case = advance(w, case, "inspect")
+    with pytest.raises(ValidationError) as refused:
+        advance(w, case, "order")
+    assert "尚未制发现场检查记录" in str(refused.value)
+    w.on_site(case)
+    site = {
+        "inspection_site": "生产车间",
+        "start_time": "9时",
+        "end_time": "10时",
+        "recorder": "李明",
+        "site_person": "周示例",
+        "inspection_findings": "二号储罐区可燃气体报警器失效。",
+    }
+    issue(w, case, "site_inspection_record", **site)
+    case = advance(w, case, "order")
+    order = issue(
+        w,
+        case,
+        "rectification_order",
+        facts="可燃气体报警器失效",
+        rectification_deadline="2026年12月10日",
+        review_body="盘锦市兴隆台区人民政府",
+        court="盘锦市兴隆台区人民法院",
+    )
+    case = advance(w, case, "reinspect")
+    w.on_site(case)
+    issue(w, case, "rectification_review", rectification_order_number=order.number, review_opinion="已整改完毕")
+    case = advance(w, case, "close")
+    assert case.closed_at is not None and CaseFile.objects.filter(case=case).exists()
+
+
+def test_licence_case_runs_to_archive_on_working_day_limits(case_world: CaseWorld) -> None:
+    w, b = case_world, case_world.bureau
+    case = w.open("licence", title="危险化学品经营许可申请")
+    case = advance(w, case, "accept")
+    case = advance(w, case, "examine")
+    case = advance(w, case, "decide")
+    with pytest.raises(PermissionDenied):
+        advance(w, case, "issue")  # the decision is the head's or a leader's
+    with pytest.raises(ValidationError):
+        advance(w, case, "issue", actor=b.head)  # needs the head's approval recorded
+    case_approve(actor=b.head, case=case, note="准予许可")
+    case = advance(w, case, "issue", actor=b.head)
+    case = advance(w, case, "archive")
+    assert case.state == "archive"
