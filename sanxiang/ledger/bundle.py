@@ -1,17 +1,20 @@
-"""Export bundles: everything the record holds about one subject, checkable offline with no database.
+"""Export bundles: everything the record holds about one or more subjects, checkable offline with no database.
 
 A bundle is a BagIt-style zip (RFC 8493 layout; see docs/ledger-verify.md)::
 
     bagit.txt                  BagIt-Version 1.0, UTF-8
-    bag-info.txt               subject, origin, checkpoint size, Payload-Oxum, date
+    bag-info.txt               the subjects (one External-Identifier line each), the title if any, origin,
+                               checkpoint size, Payload-Oxum, date, and the anchors of attached documents
     manifest-sha256.txt        "<sha256>  data/<path>" for every payload file
     tagmanifest-sha256.txt     the same for bagit.txt, bag-info.txt and manifest-sha256.txt
-    data/entries.jsonl         one line per entry of the subject: seq, the leaf exactly as hashed, its leaf hash,
-                               the canonical state whose SHA-256 is the leaf's digest, the note
+    data/entries.jsonl         one line per entry of the subjects, in seq order: seq, the leaf exactly as hashed, its
+                               leaf hash, the canonical state whose SHA-256 is the leaf's digest, the note
     data/proofs.json           checkpoint size and root, and each entry's RFC 9162 inclusion proof against it
     data/checkpoint.txt        the signed note (C2SP tlog-checkpoint, Ed25519)
     data/keys.txt              the log's verifier keys (signed-note form), current and rotated
-    data/files/<sha256>        every evidence file an entry names
+    data/files/<sha256>        every evidence file an entry names, once
+    data/<name>                documents the caller attaches (a case file's manifest); an attachment may be anchored
+                               to a subject: its SHA-256 is then the value of a field of that subject's latest state
 
 ``verify_bundle(path)`` uses only the standard library and the ledger's pure functions (``merkle``, ``leaves``'
 canonical JSON, ``checkpoints.note_verify``, ``evidence.hash_stream``) — no ORM query, no database — and also runs as
@@ -24,6 +27,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import sys
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -42,6 +46,9 @@ FILES_DIR = "data/files/"
 MANIFEST = "manifest-sha256.txt"
 TAG_MANIFEST = "tagmanifest-sha256.txt"
 CHUNK = 1 << 20
+ANCHOR_TAG = "Sanxiang-Anchor"
+_RESERVED = (ENTRIES, PROOFS, CHECKPOINT, KEYS)
+_ATTACHMENT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 
 
 class BundleError(Exception):
@@ -49,12 +56,31 @@ class BundleError(Exception):
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A payload document the caller adds as ``data/<name>`` (covered by manifest-sha256 like every payload file).
+
+    ``anchor`` = ``(subject, field)``: the SHA-256 of ``data`` must be the value of ``field`` in the latest state of
+    ``subject`` (one of the bundle's subjects), so that the verifier can tie the document to a proven entry.
+    """
+
+    name: str
+    data: bytes
+    anchor: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
 class Exported:
-    subject: str
+    subjects: tuple[str, ...]
     entries: int
     files: int
     checkpoint_size: int
     path: Path
+    title: str = ""
+
+    @property
+    def subject(self) -> str:
+        """How the bundle names what it holds: its title, else its subjects."""
+        return self.title or "、".join(self.subjects)
 
 
 # --- export (with the database) --------------------------------------------------------------------------------------
@@ -68,22 +94,76 @@ def parse_subject(text: str) -> tuple[str, str]:
     return subject_type.lower(), subject_id
 
 
-def export_bundle(subject: str, out: Path | str) -> Exported:
-    """Write the bundle of ``subject`` (``app_label.model:pk``) to ``out``.
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
-    The proofs are against the latest signed checkpoint if it covers every entry of the subject; otherwise a new
-    checkpoint is signed first. Every proof is checked before anything is written.
+
+def _attachment_member(attachment: Attachment) -> str:
+    name = attachment.name
+    member = f"data/{name}"
+    if not _ATTACHMENT_NAME.match(name) or ".." in name.split("/") or member in _RESERVED:
+        raise BundleError(f"附加文件名 {name!r} 无效或与证据包自身的文件重名")
+    if member.startswith(FILES_DIR):
+        raise BundleError(f"附加文件不能放在 {FILES_DIR} 下：{name!r}")
+    return member
+
+
+def export_bundle(
+    subjects: str | Sequence[str],
+    out: Path | str,
+    *,
+    title: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> Exported:
+    """Write the bundle of ``subjects`` (each ``app_label.model:pk``) to ``out``.
+
+    Every entry of every subject, in seq order, with the files the entries name (each once) and the ``attachments``.
+    The proofs are against the latest signed checkpoint if it covers every entry; otherwise a new checkpoint is signed
+    first. Every proof, and every anchored attachment, is checked before anything is written.
     """
+    from django.db.models import Q
+
     from sanxiang.ledger import checkpoints, signing
     from sanxiang.ledger.evidence import evidence_storage
     from sanxiang.ledger.leaves import entry_leaf_bytes
     from sanxiang.ledger.models import Blob, Entry
     from sanxiang.ledger.selectors import DatabaseNodes
 
-    subject_type, subject_id = parse_subject(subject)
-    entries = list(Entry.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("seq"))
-    if not entries:
-        raise BundleError(f"日志中没有 {subject_type}:{subject_id} 的记录")
+    wanted: dict[str, set[str]] = {}
+    for text in [subjects] if isinstance(subjects, str) else subjects:
+        subject_type, subject_id = parse_subject(text)
+        wanted.setdefault(subject_type, set()).add(subject_id)
+    if not wanted:
+        raise BundleError("没有要导出的对象")
+    names = tuple(sorted(f"{t}:{i}" for t, ids in wanted.items() for i in ids))
+    condition = Q()
+    for subject_type, ids in wanted.items():
+        condition |= Q(subject_type=subject_type, subject_id__in=sorted(ids))
+    entries = list(Entry.objects.filter(condition).order_by("seq"))
+    found = {f"{e.subject_type}:{e.subject_id}" for e in entries}
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise BundleError(f"日志中没有 {'、'.join(missing)} 的记录")
+    members: list[tuple[str, Attachment]] = []
+    for attachment in attachments:
+        if attachment.anchor is not None:
+            anchor_type, anchor_id = parse_subject(attachment.anchor[0])
+            attachment = Attachment(
+                attachment.name, attachment.data, (f"{anchor_type}:{anchor_id}", attachment.anchor[1])
+            )
+        members.append((_attachment_member(attachment), attachment))
+    if len({member for member, _ in members}) != len(members):
+        raise BundleError("附加文件重名")
+    latest = {f"{e.subject_type}:{e.subject_id}": e for e in entries}  # entries are in seq order: the last wins
+    for member, attachment in members:
+        if attachment.anchor is None:
+            continue
+        anchor_subject, field = attachment.anchor
+        anchored = latest.get(anchor_subject)
+        if anchored is None:
+            raise BundleError(f"附加文件 {member} 锚定的对象 {anchor_subject} 不在证据包中")
+        if (anchored.state or {}).get(field) != hashlib.sha256(attachment.data).hexdigest():
+            raise BundleError(f"附加文件 {member} 的 SHA-256 与 {anchor_subject} 最新状态中的 {field} 不符")
     checkpoint = checkpoints.latest_checkpoint()
     if checkpoint is None or checkpoint.size <= entries[-1].seq:
         checkpoint = checkpoints.checkpoint_sign()
@@ -134,6 +214,8 @@ def export_bundle(subject: str, out: Path | str) -> Exported:
             put(PROOFS, json.dumps(proofs_doc, indent=1, sort_keys=True).encode() + b"\n")
             put(CHECKPOINT, checkpoint.note.encode())
             put(KEYS, "".join(f"{key}\n" for key in keys).encode())
+            for member, attachment in members:
+                put(member, attachment.data)
             for sha256 in sorted(blobs):
                 row = Blob.objects.filter(pk=sha256).first()
                 if row is None or storage is None:
@@ -148,15 +230,20 @@ def export_bundle(subject: str, out: Path | str) -> Exported:
                 payload.append((name, digest, length))
             manifest = "".join(f"{digest}  {name}\n" for name, digest, _ in payload).encode()
             octets = sum(length for _, _, length in payload)
+            described = f"External-Description: {_one_line(title)}\n" if title else ""
+            anchors = "".join(
+                f"{ANCHOR_TAG}: {member} {a.anchor[0]} {a.anchor[1]}\n" for member, a in members if a.anchor
+            )
             info = (
                 f"Source-Organization: {origin}\n"
-                f"External-Identifier: {subject_type}:{subject_id}\n"
-                f"Bagging-Date: {dt.date.today().isoformat()}\n"
+                + "".join(f"External-Identifier: {name}\n" for name in names)
+                + described
+                + f"Bagging-Date: {dt.date.today().isoformat()}\n"
                 f"Payload-Oxum: {octets}.{len(payload)}\n"
                 "Bag-Software-Agent: sanxiang ledger export\n"
                 f"Ledger-Origin: {origin}\n"
                 f"Ledger-Checkpoint-Size: {size}\n"
-                f"Ledger-Entries: {len(entries)}\n"
+                f"Ledger-Entries: {len(entries)}\n" + anchors
             ).encode()
             tags = [("bagit.txt", BAGIT_TXT.encode()), ("bag-info.txt", info), (MANIFEST, manifest)]
             for name, data in tags:
@@ -166,7 +253,12 @@ def export_bundle(subject: str, out: Path | str) -> Exported:
     finally:
         tmp.unlink(missing_ok=True)
     return Exported(
-        subject=f"{subject_type}:{subject_id}", entries=len(entries), files=len(blobs), checkpoint_size=size, path=out
+        subjects=names,
+        entries=len(entries),
+        files=len(blobs),
+        checkpoint_size=size,
+        path=out,
+        title=_one_line(title) if title else "",
     )
 
 
@@ -225,8 +317,8 @@ def verify_bundle(path: Path | str, *, trusted_keys: Sequence[str] | None = None
         if problems:
             return problems
         _check_manifests(zf, names, problems)
-        info = _bag_info(zf.read("bag-info.txt").decode("utf-8", "replace"))
-        subject = info.get("External-Identifier", "")
+        tags = _bag_info_all(zf.read("bag-info.txt").decode("utf-8", "replace"))
+        subjects = set(tags.get("External-Identifier", []))
 
         keys = [line.strip() for line in zf.read(KEYS).decode("utf-8", "replace").splitlines() if line.strip()]
         checked_keys = list(trusted_keys) if trusted_keys is not None else keys
@@ -249,24 +341,53 @@ def verify_bundle(path: Path | str, *, trusted_keys: Sequence[str] | None = None
             problems.append("proofs.json 所记的检查点大小或根哈希与 checkpoint.txt 不符")
 
         blobs: dict[str, dict[str, Any]] = {}
-        seen: set[int] = set()
+        seen: list[int] = []
+        latest: dict[str, Any] = {}
         for number, raw in enumerate(zf.read(ENTRIES).splitlines(), 1):
-            _check_entry_line(number, raw, subject, size, root, proofs, seen, blobs, canonical_json, problems)
-        for seq in sorted(set(proofs) - seen):
+            _check_entry_line(number, raw, subjects, size, root, proofs, seen, blobs, latest, canonical_json, problems)
+        if seen != sorted(set(seen)):
+            problems.append("entries.jsonl 中的记录未按编号排列，或有重复")
+        for seq in sorted(set(proofs) - set(seen)):
             problems.append(f"proofs.json 中的 #{seq} 没有对应的记录")
+        for subject in sorted(subjects - set(latest)):
+            problems.append(f"bag-info.txt 列出的对象 {subject} 在证据包中没有记录")
+        _check_anchors(zf, names, tags.get(ANCHOR_TAG, []), latest, problems)
         _check_files(zf, names, blobs, problems)
     return problems
+
+
+def _check_anchors(
+    zf: zipfile.ZipFile, names: set[str], anchors: list[str], latest: dict[str, Any], problems: list[str]
+) -> None:
+    """Each anchored attachment's SHA-256 is the value of a field in its subject's latest state in the bundle."""
+    for anchor in anchors:
+        parts = anchor.split()
+        if len(parts) != 3:
+            problems.append(f"bag-info.txt 中无法识别的 {ANCHOR_TAG}：{anchor!r}")
+            continue
+        member, subject, field = parts
+        if member not in names or not member.startswith("data/") or member in _RESERVED:
+            problems.append(f"{ANCHOR_TAG} 所指的附加文件 {member} 不在证据包中")
+            continue
+        if subject not in latest:
+            problems.append(f"附加文件 {member} 锚定的对象 {subject} 在证据包中没有记录")
+            continue
+        state = latest[subject]
+        value = state.get(field) if isinstance(state, dict) else None
+        if value != _member_sha256(zf, member):
+            problems.append(f"附加文件 {member} 的 SHA-256 与 {subject} 最新状态中的 {field} 不符")
 
 
 def _check_entry_line(
     number: int,
     raw: bytes,
-    subject: str,
+    subjects: set[str],
     size: int | None,
     root: bytes | None,
     proofs: dict[int, dict[str, Any]],
-    seen: set[int],
+    seen: list[int],
     blobs: dict[str, dict[str, Any]],
+    latest: dict[str, Any],
     canonical_json: Callable[[Any], bytes],
     problems: list[str],
 ) -> None:
@@ -280,7 +401,7 @@ def _check_entry_line(
         problems.append(f"{where} 格式错误：{exc}")
         return
     where = f"记录 #{seq}"
-    seen.add(seq)
+    seen.append(seq)
     leaf_hash = merkle.leaf_hash(leaf)
     if line.get("leaf_hash") != leaf_hash.hex():
         problems.append(f"{where} 的叶子与其叶子哈希不符")
@@ -294,8 +415,12 @@ def _check_entry_line(
         return
     if document.get("seq") != seq:
         problems.append(f"{where} 的叶子编号为 {document.get('seq')!r}")
-    if document.get("subject") != subject:
-        problems.append(f"{where} 的对象 {document.get('subject')!r} 不是本证据包的对象 {subject}")
+    subject = document.get("subject")
+    if subject not in subjects:
+        listed = "、".join(sorted(subjects)) if len(subjects) <= 3 else f"bag-info.txt 所列的 {len(subjects)} 个对象"
+        problems.append(f"{where} 的对象 {subject!r} 不是本证据包的对象 {listed}")
+    elif isinstance(subject, str):
+        latest[subject] = line.get("state")  # entries come in seq order: the last one is the latest state
     try:
         state_ok = hashlib.sha256(canonical_json(line.get("state"))).hexdigest() == document.get("digest")
     except (TypeError, ValueError):
@@ -315,6 +440,16 @@ def _check_entry_line(
         merkle.verify_inclusion(leaf_hash=leaf_hash, index=seq, size=size, proof=path, root=root)
     except (ValueError, KeyError, TypeError) as exc:
         problems.append(f"{where} 的包含证明不成立：{exc}")
+
+
+def _bag_info_all(text: str) -> dict[str, list[str]]:
+    """bag-info.txt's tags; a label may repeat (RFC 8493 §2.2.2), as External-Identifier does for each subject."""
+    info: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep:
+            info.setdefault(key.strip(), []).append(value.strip())
+    return info
 
 
 def _bag_info(text: str) -> dict[str, str]:

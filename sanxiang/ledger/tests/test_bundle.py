@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.management import CommandError, call_command
+from django.db.models import Q
 
 from sanxiang.conftest import Bureau
 from sanxiang.ledger import signing
-from sanxiang.ledger.bundle import MANIFEST, TAG_MANIFEST, export_bundle, verify_bundle
+from sanxiang.ledger.bundle import MANIFEST, TAG_MANIFEST, Attachment, BundleError, export_bundle, verify_bundle
 from sanxiang.ledger.checkpoints import checkpoint_body, note_sign
 from sanxiang.ledger.evidence import blob_store, blob_view
 from sanxiang.ledger.models import Blob, Entry
@@ -187,6 +188,106 @@ def test_verify_bundle_needs_no_settings_and_no_database(officer: Officer, tmp_p
     )
     assert failed.returncode == 1
     assert "proofs.json" in failed.stdout
+
+
+# --- several subjects, attachments ---------------------------------------------------------------------------------
+
+
+def test_bundle_of_several_subjects(officer: Officer, blob: Blob, bureau: Bureau, tmp_path: Path) -> None:
+    blob_store(actor=bureau.head, fileobj=io.BytesIO(FOOTAGE), content_type="video/mp4")  # the same file again
+    subjects = [f"ledger.blob:{blob.sha256}", f"Registry.Officer:{officer.pk}", f"registry.officer:{officer.pk}"]
+    out = tmp_path / "two.zip"
+    exported = export_bundle(subjects, out, title="王示例的证件与执法记录\n（第一卷）")
+    expected = list(
+        Entry.objects.filter(
+            Q(subject_type="registry.officer", subject_id=str(officer.pk))
+            | Q(subject_type="ledger.blob", subject_id=blob.sha256)
+        ).order_by("seq")
+    )
+    assert exported.subjects == (f"ledger.blob:{blob.sha256}", f"registry.officer:{officer.pk}")
+    assert exported.entries == len(expected) and exported.files == 1
+    assert exported.subject == "王示例的证件与执法记录 （第一卷）"
+    assert verify_bundle(out) == []
+    with zipfile.ZipFile(out) as zf:
+        seqs = [json.loads(line)["seq"] for line in zf.read("data/entries.jsonl").splitlines()]
+        info = zf.read("bag-info.txt").decode()
+        files = [n for n in zf.namelist() if n.startswith("data/files/")]
+    assert seqs == [e.seq for e in expected] == sorted(seqs)
+    assert files == [f"data/files/{blob.sha256}"]  # named by two store entries, carried once
+    assert [line for line in info.splitlines() if line.startswith("External-")] == [
+        f"External-Identifier: ledger.blob:{blob.sha256}",
+        f"External-Identifier: registry.officer:{officer.pk}",
+        "External-Description: 王示例的证件与执法记录 （第一卷）",
+    ]
+
+    # An entry of a subject the bag does not list, and a listed subject without entries, are both reported.
+    unlisted = tmp_path / "unlisted.zip"
+    drop = f"External-Identifier: registry.officer:{officer.pk}\n".encode()
+    rewrite(out, unlisted, only("bag-info.txt", lambda d: d.replace(drop, b"")), fix_manifests=True)
+    assert_reported(verify_bundle(unlisted), f"'registry.officer:{officer.pk}'", "不是本证据包的对象")
+    extra = tmp_path / "extra.zip"
+    rewrite(
+        out, extra, only("bag-info.txt", lambda d: d + b"External-Identifier: registry.officer:0\n"), fix_manifests=True
+    )
+    assert verify_bundle(extra) == ["bag-info.txt 列出的对象 registry.officer:0 在证据包中没有记录"]
+
+
+def test_entries_out_of_order_are_reported(officer: Officer, blob: Blob, tmp_path: Path) -> None:
+    out = tmp_path / "two.zip"
+    export_bundle([f"registry.officer:{officer.pk}", f"ledger.blob:{blob.sha256}"], out)
+    swapped = tmp_path / "swapped.zip"
+    rewrite(
+        out, swapped, only("data/entries.jsonl", lambda d: b"\n".join(d.splitlines()[::-1]) + b"\n"), fix_manifests=True
+    )
+    assert verify_bundle(swapped) == ["entries.jsonl 中的记录未按编号排列，或有重复"]
+
+
+def test_attachments_are_in_the_manifest_and_anchors_are_checked(blob: Blob, tmp_path: Path) -> None:
+    subject = f"ledger.blob:{blob.sha256}"
+    readme = Attachment("notes/readme.txt", "仅供核对。\n".encode())
+    copy = Attachment("copy.bin", FOOTAGE, anchor=(subject, "sha256"))  # a blob's state names its own SHA-256
+    out = tmp_path / "attached.zip"
+    export_bundle(subject, out, attachments=[readme, copy])
+    assert verify_bundle(out) == []
+    with zipfile.ZipFile(out) as zf:
+        manifest = zf.read(MANIFEST).decode()
+        info = zf.read("bag-info.txt").decode()
+        assert zf.read("data/notes/readme.txt") == readme.data
+    assert f"{hashlib.sha256(readme.data).hexdigest()}  data/notes/readme.txt" in manifest
+    assert f"{blob.sha256}  data/copy.bin" in manifest
+    assert f"Sanxiang-Anchor: data/copy.bin {subject} sha256" in info
+
+    naive = tmp_path / "naive.zip"
+    rewrite(out, naive, only("data/copy.bin", lambda d: d + b"!"), fix_manifests=False)
+    assert_reported(verify_bundle(naive), "data/copy.bin", MANIFEST)
+    forged = tmp_path / "forged.zip"
+    rewrite(out, forged, only("data/copy.bin", lambda d: d + b"!"), fix_manifests=True)
+    assert verify_bundle(forged) == [f"附加文件 data/copy.bin 的 SHA-256 与 {subject} 最新状态中的 sha256 不符"]
+    unanchored = tmp_path / "unanchored.zip"
+    rewrite(out, unanchored, only("bag-info.txt", lambda d: d.replace(b"sha256\n", b"sm3\n")), fix_manifests=True)
+    assert_reported(verify_bundle(unanchored), "data/copy.bin", "sm3 不符")
+
+    with pytest.raises(BundleError, match="最新状态中的 sha256 不符"):
+        export_bundle(subject, tmp_path / "x.zip", attachments=[Attachment("copy.bin", b"other", (subject, "sha256"))])
+    with pytest.raises(BundleError, match="不在证据包中"):
+        export_bundle(subject, tmp_path / "x.zip", attachments=[Attachment("c.bin", b"", ("registry.officer:1", "x"))])
+    for name in ("entries.jsonl", "files/abc", "../evil", "/abs", ""):
+        with pytest.raises(BundleError):
+            export_bundle(subject, tmp_path / "x.zip", attachments=[Attachment(name, b"")])
+    with pytest.raises(BundleError, match="重名"):
+        export_bundle(subject, tmp_path / "x.zip", attachments=[Attachment("a", b""), Attachment("a", b"")])
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_cli_exports_several_subjects_with_a_title(officer: Officer, blob: Blob, tmp_path: Path) -> None:
+    out = tmp_path / "two.zip"
+    stdout = io.StringIO()
+    subjects = [f"registry.officer:{officer.pk}", f"ledger.blob:{blob.sha256}"]
+    call_command("ledger", "export", *subjects, str(out), "--title", "两个对象", stdout=stdout)
+    assert "已导出 两个对象" in stdout.getvalue()
+    assert verify_bundle(out) == []
+    with pytest.raises(CommandError, match=r"没有 registry\.officer:999999 的记录"):
+        call_command("ledger", "export", *subjects, "registry.officer:999999", str(out), stdout=io.StringIO())
 
 
 # --- tampering -----------------------------------------------------------------------------------------------------
