@@ -271,6 +271,36 @@ def missing_wording(source: TemplateSource, context: dict[str, Any], data: bytes
     return [phrase for phrase in needed if phrase and phrase not in text]
 
 
+# --- decisions: the legal-review gate (重大执法决定法制审核) ------------------------------------------------------------
+
+# Documents that are the decision itself. For a major case none may be issued or served before the legal review
+# passed on the current proposal (and the collective discussion concluded where required): checked here, in the
+# services every path goes through, not only in the case workflow.
+DECISION_TEMPLATES = frozenset({"penalty_decision"})
+_CASE_SUBJECT = re.compile(r"^cases\.case:([0-9]{1,12})$")
+
+
+def _decision_case(agency: Agency, subject: str) -> Any:
+    from sanxiang.cases.models import Case
+
+    match = _CASE_SUBJECT.match(subject)
+    case = Case.objects.filter(pk=int(match.group(1)), agency=agency).first() if match else None
+    if case is None:
+        raise ValidationError({"subject": ["决定类文书只能在本机关的案件中制发（所属事项应为 cases.case:编号）。"]})
+    return case
+
+
+def check_decision_allowed(agency: Agency, subject: str, template_code: str) -> None:
+    """Refuse a decision document of a case whose decision gates do not hold (see ``DECISION_TEMPLATES``)."""
+    if template_code not in DECISION_TEMPLATES:
+        return
+    from sanxiang.cases.gates import decision_blockers
+
+    reasons = decision_blockers(_decision_case(agency, subject))
+    if reasons:
+        raise ValidationError({"__all__": [*reasons, "决定书未制发、未送达。"]})
+
+
 # --- issue (制发) ---------------------------------------------------------------------------------------------------
 
 
@@ -293,6 +323,7 @@ def document_issue(
     if not subject or len(subject) > 100:
         raise ValidationError({"subject": ["请注明文书所属事项（不超过 100 个字符），如 cases.case:12。"]})
     source = template_source(agency, template_code)
+    check_decision_allowed(agency, subject, source.code)
     missing = [name for name in source.required if name not in AUTO_FILLED and context.get(name) in (None, "", [])]
     if missing:
         from sanxiang.registry.docx.placeholders import label_of
@@ -378,6 +409,7 @@ def document_serve_record(
     require_role(
         actor, document.agency_id, ISSUER_ROLES, "只有本机关的执法人员、科室负责人或法制审核人员可以记录送达。"
     )
+    check_decision_allowed(document.agency, document.subject, document.template_code)
     method = _method(method)
     recipient = (recipient or "").strip()
     errors: dict[str, list[str]] = {}

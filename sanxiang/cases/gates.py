@@ -344,3 +344,20 @@ def transition_blockers(case: Case, transition: Transition, *, actor: Any, now: 
     ctx = GateContext(case=case, process=process, step=step, now=now)
     reasons.extend(r for r in gate_reasons(ctx, transition.gates) if r not in reasons)
     return reasons
+
+
+# --- the decision itself --------------------------------------------------------------------------------------------
+
+DECISION_GATES = ("legal_review_passed", "collective_discussion_held")
+
+
+def decision_blockers(case: Case, *, now: dt.datetime | None = None) -> list[str]:
+    """Why no decision document of ``case`` may be issued or served now: a major case needs a legal review passed on
+    the current proposal and, where required, a concluded collective discussion (行政处罚法第五十七条、第五十八条)."""
+    process = PROCESSES[case.process_key]
+    try:
+        step = process.step("decide")
+    except KeyError:
+        step = process.step(case.state)
+    ctx = GateContext(case=case, process=process, step=step, now=now or timezone.now())
+    return gate_reasons(ctx, DECISION_GATES)

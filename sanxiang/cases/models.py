@@ -123,6 +123,29 @@ class DocumentService(models.Model):
 # --- cases ---------------------------------------------------------------------------------------------------------
 
 
+class Sanction(models.TextChoices):
+    """Kinds of penalty a proposed decision carries (行政处罚法第九条, as work safety uses them)."""
+
+    WARNING = "warning", "警告"
+    FINE = "fine", "罚款"
+    CONFISCATION = "confiscation", "没收违法所得、非法财物"
+    LARGE_CONFISCATION = "large_confiscation", "较大数额没收"
+    LICENCE_SUSPENSION = "licence_suspension", "暂扣许可证件"
+    LICENCE_REVOCATION = "licence_revocation", "吊销许可证件"
+    STOP_PRODUCTION = "stop_production", "责令停产停业"
+    CLOSURE = "closure", "责令关闭"
+
+
+class Circumstance(models.TextChoices):
+    """Circumstances of a proposed decision that make it major (行政处罚法第五十八条; 国办发〔2018〕118号)."""
+
+    PUBLIC_INTEREST = "public_interest", "涉及重大公共利益"
+    SOCIAL_IMPACT = "social_impact", "可能造成重大社会影响或者引发社会风险"
+    THIRD_PARTY_RIGHTS = "third_party_rights", "直接关系当事人或者第三人重大权益"
+    COMPLEX = "complex", "案件情况疑难复杂、涉及多个法律关系"
+    SUSPECTED_CRIME = "suspected_crime", "涉嫌犯罪，可能移送司法机关"
+
+
 class Case(models.Model):
     """One enforcement case (案件) of an agency, run under one process definition (``cases.processes``).
 
@@ -156,6 +179,8 @@ class Case(models.Model):
         "适用裁量档次", null=True, blank=True, help_text="执法事项裁量基准中的第几档（从 1 起）"
     )
     discretion_reason = models.TextField("超出裁量基准的理由", blank=True, default="")
+    sanctions = models.JSONField("拟处罚种类", default=list, blank=True, help_text="Sanction 值的列表")
+    circumstances = models.JSONField("重大情形", default=list, blank=True, help_text="Circumstance 值的列表")
     major = models.BooleanField("重大案件", default=False)
     major_reason = models.TextField("列为重大案件的原因", blank=True, default="")
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)

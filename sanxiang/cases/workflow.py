@@ -21,10 +21,11 @@ Once a case reaches an end step it is closed: nothing more can be recorded on it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from sanxiang.cases.documents import document_issue, document_serve_record
@@ -47,6 +48,7 @@ from sanxiang.cases.models import (
 )
 from sanxiang.cases.processes import PROCESSES, Kind, Procedure, Process, Step
 from sanxiang.cases.services import DECIDERS, officer_eligibility
+from sanxiang.core.canonical import canonical_json, sha256_hex, to_json_value
 from sanxiang.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from sanxiang.core.models import PublicationStatus
 from sanxiang.core.money import yuan_display
@@ -487,14 +489,66 @@ def _amount(value: Any) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
+ProposalHook = Callable[[Any, Case], None]
+_proposal_hooks: list[ProposalHook] = []
+
+
+def register_proposal_hook(hook: ProposalHook) -> None:
+    """``hook(actor, case)`` runs in the transaction of every changed proposal (the legal review records its
+    assessment of whether the decision is major)."""
+    if hook not in _proposal_hooks:
+        _proposal_hooks.append(hook)
+
+
+def proposal_state(case: Case) -> dict[str, Any]:
+    """The proposed decision as reviewed: what a legal review's pass is bound to (any change voids the pass)."""
+    return {
+        "case": case.pk,
+        "item": case.item_id,
+        "amount": case.amount_proposed,
+        "band": case.discretion_band,
+        "discretion_reason": case.discretion_reason,
+        "sanctions": sorted(case.sanctions or []),
+        "circumstances": sorted(case.circumstances or []),
+        "parties": list(
+            Party.objects.filter(case=case).order_by("pk").values_list("kind", "name", "uscc", "id_number")
+        ),
+    }
+
+
+def proposal_digest(case: Case) -> str:
+    return sha256_hex(canonical_json(to_json_value(proposal_state(case))))
+
+
+def _choices(values: Any, allowed: type[models.TextChoices], name: str, errors: dict[str, list[str]]) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str) or not isinstance(values, list | tuple):
+        errors[name] = ["格式不正确。"]
+        return []
+    unknown = [str(v) for v in values if v not in allowed.values]
+    if unknown:
+        errors[name] = [f"未知的选项：{'、'.join(unknown)}。"]
+    return sorted({str(v) for v in values if v in allowed.values})
+
+
 @transaction.atomic
 def case_penalty_propose(
-    *, actor: Any, case: Case, amount: Decimal | str | int, band: int | None = None, reason: str = ""
+    *,
+    actor: Any,
+    case: Case,
+    amount: Decimal | str | int,
+    band: int | None = None,
+    reason: str = "",
+    sanctions: list[str] | tuple[str, ...] | None = None,
+    circumstances: list[str] | tuple[str, ...] | None = None,
 ) -> Case:
-    """拟处罚: the proposed fine (0 for a warning) and the discretion band (裁量档次, from 1) it applies.
+    """拟处罚: the proposed fine (0 for none), the discretion band (裁量档次, from 1) it applies, the other kinds of
+    penalty (``Sanction``) and the circumstances that may make it major (``Circumstance``).
 
     A fine outside the band's range needs a recorded reason and marks the case major, so it goes through legal
-    review. The summary procedure refuses a fine above its limits (行政处罚法第五十一条).
+    review. The summary procedure refuses a fine above its limits and any penalty but a warning or a fine
+    (行政处罚法第五十一条).
     """
     case, process, step = _open_case(case)
     if process.kind != Kind.PENALTY:

@@ -80,7 +80,8 @@ def fake_pdf(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     return given
 
 
-def issue(bureau: Bureau, *, actor: User | None = None, code: str = "penalty_decision", **extra: Any) -> IssuedDocument:
+def issue(bureau: Bureau, *, actor: User | None = None, code: str = "penalty_notice", **extra: Any) -> IssuedDocument:
+    """Issue a document outside any case: the notice (a decision needs its case; see test_decision_gate.py)."""
     return document_issue(
         actor=actor or bureau.officer,
         agency=bureau.agency,
@@ -231,8 +232,8 @@ def test_issued_docx_records_number_hash_and_ledger_entry(bureau: Bureau, fake_p
     assert entry.subject_id == str(document.pk)
     assert entry.blob == {"sha256": document.docx.sha256, "sm3": document.docx.sm3, "size": document.docx.size}
     assert document.issued_by == bureau.officer and document.subject == "cases.case:7"
-    assert document.template_name == "行政处罚决定书"
-    assert document.template_sha256 == hashlib.sha256(template_path("penalty_decision").read_bytes()).hexdigest()
+    assert document.template_name == "行政处罚告知书"
+    assert document.template_sha256 == hashlib.sha256(template_path("penalty_notice").read_bytes()).hexdigest()
     # What went to the converter carries the issued .docx's hash; the issued .docx does not (it cannot).
     assert f"文书哈希 {document.docx.sha256}" in docx_text(fake_pdf[0])
     assert document.docx.sha256 not in docx_text(blob_bytes(document.docx))
@@ -242,34 +243,34 @@ def test_issued_docx_records_number_hash_and_ledger_entry(bureau: Bureau, fake_p
 
 
 def test_agency_published_template_is_preferred(bureau: Bureau, fake_pdf: list[bytes]) -> None:
-    data = template_path("penalty_decision").read_bytes()
+    data = template_path("penalty_notice").read_bytes()
     DocumentTemplate.objects.create(
         agency=bureau.agency,
-        code="penalty_decision",
-        name="行政处罚决定书（本局格式）",
+        code="penalty_notice",
+        name="行政处罚告知书（本局格式）",
         file=ContentFile(data, name="p.docx"),
         status=PublicationStatus.PUBLISHED,
     )
-    assert issue(bureau).template_name == "行政处罚决定书（本局格式）"
+    assert issue(bureau).template_name == "行政处罚告知书（本局格式）"
 
 
-def test_a_decision_that_omits_the_remedies_is_not_issued(bureau: Bureau, fake_pdf: list[bytes]) -> None:
-    """An agency's own template must still tell the party where to apply for review and sue (行政处罚法第五十九条)."""
+def test_an_order_that_omits_the_remedies_is_not_issued(bureau: Bureau, fake_pdf: list[bytes]) -> None:
+    """An agency's own template must still tell the party where to apply for review and sue."""
     lacking = Document()
-    lacking.add_paragraph("{{ agency_name }}行政处罚决定书 {{ document_number }}")
+    lacking.add_paragraph("{{ agency_name }}责令限期整改指令书 {{ document_number }}")
     lacking.add_paragraph("{{ party_name }}：{{ facts }} {{ decision }} {{ review_body }}")
     buffer = io.BytesIO()
     lacking.save(buffer)
     DocumentTemplate.objects.create(
         agency=bureau.agency,
-        code="penalty_decision",
-        name="行政处罚决定书（缺救济途径）",
+        code="rectification_order",
+        name="责令限期整改指令书（缺救济途径）",
         file=ContentFile(buffer.getvalue(), name="p.docx"),
         status=PublicationStatus.PUBLISHED,
     )
     before = written()
     with pytest.raises(ValidationError) as refused:
-        issue(bureau)
+        issue(bureau, code="rectification_order", kind="检")
     assert "未载明当事人依法享有的权利或救济途径" in str(refused.value)
     assert "申请行政复议、提起行政诉讼" in str(refused.value)
     assert written() == before
@@ -316,8 +317,8 @@ def test_unusable_template_file_and_missing_context_are_refused(bureau: Bureau, 
         document_issue(
             actor=bureau.officer,
             agency=bureau.agency,
-            template_code="penalty_decision",
-            context={**sample_context("penalty_decision"), "party_name": ""},
+            template_code="penalty_notice",
+            context={**sample_context("penalty_notice"), "party_name": ""},
             kind="罚",
             subject="cases.case:1",
         )

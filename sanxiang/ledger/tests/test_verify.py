@@ -129,7 +129,7 @@ def world(ledgered_bureau: Bureau) -> Bureau:
             document_issue(
                 actor=bureau.officer,
                 agency=bureau.agency,
-                template_code="penalty_decision",
+                template_code="penalty_notice",
                 context=SAMPLE,
                 kind="罚",
                 subject=f"cases.case:{n}",
