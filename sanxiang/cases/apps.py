@@ -27,3 +27,9 @@ class CasesConfig(AppConfig):
             models.CaseFile,
         ):
             register(model)
+
+        # Evidence files a case names are readable by the people who can read the case (ledger blob access hook).
+        from sanxiang.cases.casefile_export import case_blob_access
+        from sanxiang.ledger.registry import register_blob_access
+
+        register_blob_access(case_blob_access)
