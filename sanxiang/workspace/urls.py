@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from sanxiang.workspace import device_views, views
+from sanxiang.workspace import case_views, device_views, views
 from sanxiang.workspace.forms import LoginForm
 
 app_name = "workspace"
@@ -47,4 +47,11 @@ urlpatterns += [
         path(f"devices/<int:pk>/{action}/", device_views.device_action, {"action": action}, name=f"device_{action}")
         for action in device_views.DEVICE_ACTIONS
     ],
+]
+urlpatterns += [
+    path("cases/", case_views.case_list, name="case_list"),
+    path("cases/tasks/", case_views.case_tasks, name="case_tasks"),
+    path("cases/new/", case_views.case_open, name="case_open"),
+    path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/<slug:action>/", case_views.case_action, name="case_action"),
 ]

@@ -130,3 +130,8 @@ def client_for(user: Any) -> Client:
 def _data_dir(settings: Any, tmp_path: Any) -> None:
     # Previewed imports wait in the data directory until confirmed.
     settings.DATA_DIR = tmp_path
+
+
+# The case pages run on the cases app's world: a bureau with published items of every kind, two officers with
+# accounts and body cameras, a recorded room (``sanxiang.cases.tests.conftest``).
+from sanxiang.cases.tests.conftest import case_world  # noqa: E402, F401

@@ -65,6 +65,44 @@ class AssignUrl(StaffUrl):
 
 DEVICE_POST: dict[str, Any] = {"method": "post", "permitted": "office_clerk", "permitted_status": (302,)}
 
+
+@pytest.fixture(autouse=True)
+def a_case(request: Any, devices: None) -> None:
+    """A case at its opening step, on the published item, with the published officer and a second one (neither is
+    an account of the ``bureau`` personas, so the officer persona is not on the case)."""
+    if "entries" not in request.fixturenames:
+        return
+    from sanxiang.cases.services import case_open
+    from sanxiang.registry.specs import OFFICERS
+    from sanxiang.workspace.tests.conftest import officer_data, publish
+
+    bureau, entries = request.getfixturevalue("bureau"), request.getfixturevalue("entries")
+    second = services.entry_create(
+        actor=bureau.reviewer,
+        spec=OFFICERS,
+        agency=bureau.agency,
+        data=officer_data(bureau, name="李执法", certificate_number="21110300003"),
+    )
+    second = publish(OFFICERS, second, bureau.reviewer, bureau.reviewer)
+    case_open(
+        actor=bureau.head,
+        agency=bureau.agency,
+        process_key="penalty-general",
+        item=entries.item,
+        title="未建立事故隐患排查治理制度案",
+        place_region="211103",
+        place_address="盘锦市兴隆台区示例路1号",
+        officers=[entries.officer, second],
+        parties=[{"kind": "organisation", "name": "盘锦示例化工有限公司", "uscc": "91110000802100433B"}],
+    )
+
+
+def CASE(bureau: Any, entries: Any) -> list[Any]:
+    from sanxiang.cases.models import Case
+
+    return [Case.objects.get(title="未建立事故隐患排查治理制度案").pk]
+
+
 STAFF_URLS = [
     StaffUrl("home"),
     *[StaffUrl("entry_list", fixed(key)) for key in ALL_LISTS],
@@ -134,6 +172,19 @@ STAFF_URLS = [
     StaffUrl("device_repair", DEVICE, data={"reason": "屏幕损坏"}, object_url=True, **DEVICE_POST),
     StaffUrl("device_repaired", REPAIRING, object_url=True, **DEVICE_POST),
     StaffUrl("device_retire", DEVICE, data={"reason": "电池老化"}, object_url=True, **DEVICE_POST),
+    StaffUrl("case_tasks", permitted="officer"),
+    StaffUrl("case_list", permitted="officer"),
+    StaffUrl("case_open", permitted="officer"),
+    StaffUrl("case_detail", CASE, permitted="officer", object_url=True),
+    StaffUrl(
+        "case_action",
+        lambda b, e: [*CASE(b, e), "approve"],
+        method="post",
+        data={"note": "同意立案"},
+        permitted="head",
+        permitted_status=(302,),
+        object_url=True,
+    ),
 ]
 
 
