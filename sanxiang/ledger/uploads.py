@@ -8,8 +8,9 @@ at the offset the server has confirmed (``upload_chunk``), may ask for that offs
 
 Partial files live in the local upload directory (``SANXIANG_UPLOAD_DIR``), never in the evidence storage, named by
 the upload's id. A chunk is written under an exclusive ``flock`` of the partial file (a second writer is told to
-retry), flushed to disk and then confirmed in the database; bytes past the confirmed offset (a request that died
-between writing and confirming) are cut off before the next chunk is written.
+retry), synced to disk behind the writes as it arrives (``evidence.DurableWriter``), fsynced, and only then confirmed
+in the database; bytes past the confirmed offset (a request that died between writing and confirming) are cut off
+before the next chunk is written. Its SHA-256 and SM3 are computed in helper threads while the next piece is read.
 
 Hash state cannot be saved across requests, so each process keeps the running hashes of the uploads it is receiving
 without interruption; the next chunk uses them only if the confirmed offset still matches. After an interruption (a
@@ -39,6 +40,7 @@ from django.utils import timezone
 from sanxiang.core.errors import InvalidTransition, NotFound, PermissionDenied, SanxiangError, ValidationError
 from sanxiang.ledger.evidence import (
     CHUNK_SIZE,
+    DurableWriter,
     Hasher,
     HashMismatch,
     Readable,
@@ -83,6 +85,7 @@ def _take_running(upload_id: uuid.UUID, offset: int) -> Hasher | None:
 
 
 def _keep_running(upload_id: uuid.UUID, offset: int, hasher: Hasher) -> None:
+    hasher.settle()  # kept hashes are finished ones: no hashing thread still holds the request's last piece
     with _running_lock:
         _running[upload_id] = (offset, hasher)
         while len(_running) > _RUNNING_MAX:
@@ -239,29 +242,29 @@ def upload_chunk(
         limit = remaining if length is None else length
         written = 0
         interrupted = False
-        while written < limit:
-            try:
-                data = data_stream.read(min(CHUNK_SIZE, limit - written))
-            except (OSError, UnreadablePostError):
-                interrupted = True
-                break
-            if not data:
-                interrupted = length is not None
-                break
-            fh.write(data)
-            if hasher is not None:
-                hasher.update(data)
-            written += len(data)
-        if length is None and not interrupted and written == limit:
-            try:
-                extra = data_stream.read(1)
-            except (OSError, UnreadablePostError):
-                extra = b""
-            if extra:
-                fh.truncate(offset)
-                raise ValidationError({"__all__": [f"数据超出声明的文件大小（{upload.declared_size} 字节）。"]})
-        fh.flush()
-        os.fsync(fh.fileno())
+        with DurableWriter(fh, offset) as writer:
+            while written < limit:
+                try:
+                    data = data_stream.read(min(CHUNK_SIZE, limit - written))
+                except (OSError, UnreadablePostError):
+                    interrupted = True
+                    break
+                if not data:
+                    interrupted = length is not None
+                    break
+                if hasher is not None:
+                    hasher.update(data)  # hashed in helper threads while this one writes and reads on
+                writer.write(data)
+                written += len(data)
+            if length is None and not interrupted and written == limit:
+                try:
+                    extra = data_stream.read(1)
+                except (OSError, UnreadablePostError):
+                    extra = b""
+                if extra:
+                    fh.truncate(offset)
+                    raise ValidationError({"__all__": [f"数据超出声明的文件大小（{upload.declared_size} 字节）。"]})
+            writer.finish()  # the bytes are on disk before their offset is confirmed
         now = timezone.now()
         with transaction.atomic():
             Upload.objects.filter(pk=upload.pk).update(

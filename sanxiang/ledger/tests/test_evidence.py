@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +74,71 @@ def test_hasher_fed_in_pieces_equals_one_pass_of_each_hash():
     snapshot.update(b"more")
     assert snapshot.digests().sha256 == hashlib.sha256(data + b"more").hexdigest()
     assert hash_stream(io.BytesIO(data)) == digests
+
+
+def test_hasher_pipeline_keeps_order_and_never_sees_a_piece_change_under_it():
+    pieces = [bytes([i]) * size for i, size in enumerate([70_000, 10, 1 << 20, 65_535, 65_536, 3, 200_000])]
+    hasher = Hasher()
+    for piece in pieces:
+        buffer = bytearray(piece)
+        hasher.update(buffer)  # large pieces are hashed in helper threads after update() returns...
+        buffer[:] = b"\xff" * len(buffer)  # ...so a caller reusing its buffer must not change what is hashed
+    whole = b"".join(pieces)
+    assert hasher.digests() == evidence.Digests(
+        sha256=hashlib.sha256(whole).hexdigest(), sm3=sm3_hex(whole), size=len(whole)
+    )
+
+
+def test_hasher_raises_what_the_hashing_thread_raised(monkeypatch):
+    hasher = Hasher()
+
+    class Broken:
+        def update(self, data: bytes) -> None:
+            raise MemoryError("hashing failed")
+
+    hasher._sm3 = Broken()  # type: ignore[assignment]
+    hasher.update(b"x" * (1 << 20))
+    with pytest.raises(MemoryError, match="hashing failed"):
+        hasher.digests()
+
+
+def test_durable_writer_writes_everything_syncing_behind_the_writes(tmp_path, monkeypatch):
+    monkeypatch.setattr(evidence, "SYNC_EVERY", 1000)
+    synced: list[tuple[int, int]] = []
+    real = evidence._sync_and_drop
+
+    def spy(fd: int, start: int, length: int) -> None:
+        synced.append((start, length))
+        real(fd, start, length)
+
+    monkeypatch.setattr(evidence, "_sync_and_drop", spy)
+    data = hashlib.shake_256(b"footage").digest(10_500)
+    path = tmp_path / "out.bin"
+    with open(path, "wb") as fh:
+        fh.write(b"head")
+        with evidence.DurableWriter(fh, start=4) as writer:
+            for i in range(0, len(data), 700):
+                writer.write(data[i : i + 700])
+            writer.finish()
+        assert writer.position == 4 + len(data)
+    assert path.read_bytes() == b"head" + data
+    # contiguous ranges behind the writes, each at least SYNC_EVERY long; finish() fsyncs the rest
+    assert synced[0][0] == 4 and all(length >= 1000 for _, length in synced)
+    assert all(a + la == b for (a, la), (b, _) in pairwise(synced))
+    assert synced[-1][0] + synced[-1][1] <= 4 + len(data)
+
+
+def test_durable_writer_reports_a_failed_sync(tmp_path, monkeypatch):
+    monkeypatch.setattr(evidence, "SYNC_EVERY", 10)
+
+    def failing(fd: int, start: int, length: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(evidence, "_sync_and_drop", failing)
+    with open(tmp_path / "out.bin", "wb") as fh, evidence.DurableWriter(fh) as writer:
+        writer.write(b"x" * 20)
+        with pytest.raises(OSError, match="Input/output error"):
+            writer.finish()
 
 
 def test_blob_names_are_content_addresses():

@@ -190,6 +190,34 @@ def test_a_whole_file_in_one_put_is_read_as_a_stream_not_through_request_body(bu
     assert client.post(f"{BASE}{upload['id']}/complete/").json()["sha256"] == VIDEO_SHA256
 
 
+def test_a_large_put_is_synced_to_disk_as_it_arrives_and_confirmed_after_the_last_fsync(
+    bureau, evidence_root, monkeypatch
+):
+    from sanxiang.ledger import evidence
+
+    monkeypatch.setattr(evidence, "SYNC_EVERY", 256 * 1024)  # several background syncs within the 3 MiB file
+    events: list[str] = []
+    sync, fsync = evidence._sync_and_drop, os.fsync
+
+    def spy_sync(fd: int, start: int, length: int) -> None:
+        events.append("sync")
+        sync(fd, start, length)
+
+    def spy_fsync(fd: int) -> None:
+        events.append("fsync")
+        fsync(fd)
+
+    monkeypatch.setattr(evidence, "_sync_and_drop", spy_sync)
+    monkeypatch.setattr(evidence.os, "fsync", spy_fsync)
+    client = staff_client(bureau.officer)
+    upload = begin(client)
+    response = put(client, upload["id"], VIDEO, 0)
+    assert response.status_code == 200, response.content
+    assert events.count("sync") >= 3 and events[-1] == "fsync"
+    assert partial_file(upload["id"]).read_bytes() == VIDEO
+    assert client.post(f"{BASE}{upload['id']}/complete/").json()["sha256"] == VIDEO_SHA256
+
+
 def test_an_empty_file_can_be_uploaded(bureau, evidence_root):
     client = staff_client(bureau.officer)
     upload = begin(client, data=b"")
