@@ -539,3 +539,111 @@ DEVICES: list[tuple[str, str, str, int, list[tuple[str, str]]]] = [
     ("XLT-JLY-003", "DSJ-V9", "V9A2024110303", 128, [("assign", "梁爽"), ("return", "专项检查结束，数据已导入")]),
     ("XLT-JLY-004", "DSJ-A8", "A8B2022060118", 64, [("repair", "按键失灵，送厂家维修")]),
 ]
+
+
+# -- demo cases (办案), run through the case services by ``sanxiang.demo.cases`` -----------------------------------------
+# Parties are invented; their codes only pass the checksums. Each case is found again by its title (案由), so a
+# second run leaves it alone.
+
+CASE_PLACE_REGION = "211103"
+REVIEW_BODY = "盘锦市兴隆台区人民政府"
+COURT = "盘锦市兴隆台区人民法院"
+
+PENALTY_PARTY: dict[str, str] = {
+    "kind": "organisation",
+    "name": "盘锦兴瑞化工销售有限公司（演示）",
+    "uscc": "91211103MA0Y8K2D52",
+    "legal_representative": "赵广平",
+    "address": "盘锦市兴隆台区示例工业园区8号（演示地址）",
+    "phone": "0427-2830001",
+}
+SEIZURE_PARTY: dict[str, str] = {
+    "kind": "organisation",
+    "name": "盘锦恒通燃气设备有限公司（演示）",
+    "uscc": "91211103MA0Y3P7L4Q",
+    "legal_representative": "钱立军",
+    "address": "盘锦市兴隆台区示例路66号（演示地址）",
+    "phone": "0427-2830002",
+}
+INSPECTION_PARTY: dict[str, str] = {
+    "kind": "organisation",
+    "name": "盘锦安泰危化品经营部（演示）",
+    "uscc": "91211103MA0Y6R1N28",
+    "legal_representative": "孙海涛",
+    "address": "盘锦市兴隆台区示例大街120号（演示地址）",
+    "phone": "0427-2830003",
+}
+LICENCE_PARTY: dict[str, str] = {
+    "kind": "organisation",
+    "name": "盘锦新程化工贸易有限公司（演示）",
+    "uscc": "91211103MA0YBT9Q88",
+    "legal_representative": "李新程",
+    "address": "盘锦市兴隆台区示例街18号（演示地址）",
+    "phone": "0427-2830004",
+}
+
+PENALTY_CASE: dict[str, Any] = {
+    "process_key": "penalty-general",
+    "item": "XZCF-001",
+    "title": "盘锦兴瑞化工销售有限公司未按规定对从业人员进行安全生产教育和培训案（演示）",
+    "place_address": PENALTY_PARTY["address"],
+    "party": PENALTY_PARTY,
+    "officers": ("officer1", "officer2"),
+    "case_source": "日常监督检查发现",
+    "facts": (
+        "2026年执法检查中发现，该公司未按规定对新入职的3名从业人员进行安全生产教育和培训即安排其上岗作业，"
+        "违反了《中华人民共和国安全生产法》第二十八条第一款的规定。"
+    ),
+    "evidence": "现场检查记录、询问笔录、员工花名册、安全生产教育和培训档案、现场音像记录",
+    "amount": "20000",
+    "band": 1,
+    "proposal": "拟处罚款人民币贰万元",
+    "decision": "罚款人民币贰万元",
+    "payment_bank": "中国工商银行盘锦兴隆台支行（演示）",
+    "payment_account": "0712 0000 0000 0000 001（演示账号）",
+}
+SEIZURE_CASE: dict[str, Any] = {
+    "process_key": "coercion-seizure",
+    "item": "XZQZ-001",
+    "title": "扣押盘锦恒通燃气设备有限公司不符合国家标准的液化石油气钢瓶（演示）",
+    "place_address": SEIZURE_PARTY["address"],
+    "party": SEIZURE_PARTY,
+    "officers": ("officer1", "officer2"),
+    "facts": (
+        "该公司库房内存放的12只液化石油气钢瓶已超过检验有效期且无检验合格标志，不符合《气瓶安全技术规程》的要求，"
+        "有根据认为不符合保障安全生产的国家标准或者行业标准。"
+    ),
+    "items": [
+        {"name": "液化石油气钢瓶", "spec": "YSP35.5（50公斤）", "quantity": "8只", "note": "超期未检"},
+        {"name": "液化石油气钢瓶", "spec": "YSP118（15公斤）", "quantity": "4只", "note": "无检验合格标志"},
+    ],
+    "measure": "扣押",
+    "place": "兴隆台区应急管理局涉案财物保管室",
+    "measure_period": "三十日",
+}
+INSPECTION_CASE: dict[str, Any] = {
+    "process_key": "inspection",
+    "item": "XZJC-002",
+    "title": "盘锦安泰危化品经营部安全生产条件监督检查（演示）",
+    "place_address": INSPECTION_PARTY["address"],
+    "party": INSPECTION_PARTY,
+    "officers": ("officer1", "officer2"),
+    "inspection_site": "经营场所及其周边",
+    "site_person": "孙海涛（负责人）",
+    "findings": (
+        "1. 经营场所未配备与经营规模相适应的灭火器材（仅有4公斤干粉灭火器1具，且已过期）；"
+        "2. 危险化学品安全技术说明书不全；3. 从业人员安全培训记录缺失。"
+    ),
+    "facts": "经营场所灭火器材配备不足且已过期，危险化学品安全技术说明书不全，从业人员安全培训记录缺失。",
+    "rectification_deadline": "自收到本指令书之日起十五日内",
+}
+LICENCE_CASE: dict[str, Any] = {
+    "process_key": "licence",
+    "item": "XZXK-001",
+    "title": "盘锦新程化工贸易有限公司申请危险化学品经营许可（不带储存设施）（演示）",
+    "place_address": LICENCE_PARTY["address"],
+    "party": LICENCE_PARTY,
+    # The two officers whose certificates include licences.
+    "officers": ("officer1", "head"),
+}
+DEMO_CASES = (PENALTY_CASE, SEIZURE_CASE, INSPECTION_CASE, LICENCE_CASE)

@@ -4,7 +4,7 @@ Only the bootstrap superuser ``admin`` is created directly (``User.objects.creat
 actor; it gets a ``user.bootstrap`` ledger entry instead, so that ``sanxiang ledger verify`` finds no row without an
 entry. Everything after it goes through the services (``agency_create``, ``department_create``, ``user_create``,
 ``role_assign``, the list workflow ``entry_create``/``entry_submit``/``entry_approve``, ``officer_certificate_suspend``
-…), so each row has its ledger entries. A second run finds every row by its natural key and calls no service, so it
+…; the demo cases through the case services, ``sanxiang.demo.cases``), so each row has its ledger entries. A second run finds every row by its natural key and calls no service, so it
 adds no ledger entry; a changed document template file is the one thing it updates (a reviewed change).
 
 Demo passwords are random (``secrets``), generated on the first run and kept in ``<DATA_DIR>/demo-logins.txt``
@@ -29,6 +29,7 @@ from django.db import transaction
 from sanxiang.core.canonical import to_json_value
 from sanxiang.core.models import PublicationStatus
 from sanxiang.demo import data
+from sanxiang.demo.cases import CaseSeeder
 from sanxiang.ledger.selectors import entries_for
 from sanxiang.ledger.services import record
 from sanxiang.org.listing import ListSpec
@@ -148,7 +149,8 @@ def _new_password() -> str:
 
 
 class Seeder:
-    def __init__(self) -> None:
+    def __init__(self, *, cases: bool = True) -> None:
+        self.cases = cases
         self.result = SeedResult()
         self.passwords = read_passwords(logins_path())
         self.admin = self._bootstrap_admin()
@@ -195,6 +197,8 @@ class Seeder:
         )
         self.seed_recording(xlt, legal)
         self.seed_devices(xlt, self.users["office"])
+        if self.cases:
+            CaseSeeder(agency=xlt, users=self.users, count=self.result.count).run()
         self.result.logins = self.logins()
         return self.result
 
@@ -453,9 +457,12 @@ def write_logins(result: SeedResult) -> Path:
     return path
 
 
-def seed() -> SeedResult:
-    """Seed everything in one transaction (a failure leaves nothing half-seeded), then write demo-logins.txt."""
+def seed(*, cases: bool = True) -> SeedResult:
+    """Seed everything in one transaction (a failure leaves nothing half-seeded), then write demo-logins.txt.
+
+    ``cases=False`` leaves out the demo cases (their documents take LibreOffice some twenty seconds): for tests of
+    the rest of the seed."""
     with transaction.atomic():
-        result = Seeder().run()
+        result = Seeder(cases=cases).run()
     result.logins_path = write_logins(result)
     return result

@@ -1,0 +1,139 @@
+"""The demo cases: one of each kind, run through the case services, in the states the demo shows; a re-run writes
+nothing. One seed for all the checks (the documents take LibreOffice some twenty seconds)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import wave
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from sanxiang.cases.gates import step_blockers
+from sanxiang.cases.models import Case, CaseFile, CertificateShown, DocumentService, IssuedDocument, Recording
+from sanxiang.demo import data
+from sanxiang.demo.cases import WAV_RATE, wav_bytes
+from sanxiang.ledger.evidence import evidence_storage
+from sanxiang.ledger.models import Blob, Entry
+from sanxiang.org.models import User
+
+
+@pytest.fixture
+def data_dir(settings: Any, tmp_path: Path) -> Path:
+    settings.DATA_DIR = tmp_path / "data"
+    settings.MEDIA_ROOT = tmp_path / "data" / "media"
+    settings.SANXIANG_LEDGER_KEY_DIR = tmp_path / "data" / "keys"
+    return Path(settings.DATA_DIR)
+
+
+def stored(blob: Blob) -> bytes:
+    with evidence_storage().open(blob.storage_name, "rb") as fh:
+        return fh.read()
+
+
+def case(spec: dict[str, Any]) -> Case:
+    return Case.objects.select_related("agency").get(agency__name=data.XLT, title=spec["title"])
+
+
+def counts() -> dict[str, int]:
+    models: tuple[type[Any], ...] = (Case, Entry, Blob, IssuedDocument, Recording, DocumentService, CaseFile)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.mark.django_db
+def test_the_demo_cases_in_every_state_and_a_rerun_writes_nothing(data_dir: Path) -> None:
+    call_command("seed_demo", stdout=io.StringIO())
+    seeded_at = timezone.now()
+
+    penalty, seizure = case(data.PENALTY_CASE), case(data.SEIZURE_CASE)
+    inspection, licence = case(data.INSPECTION_CASE), case(data.LICENCE_CASE)
+    assert (penalty.process_key, penalty.state) == ("penalty-general", "archive")
+    assert penalty.closed_at is not None and penalty.amount_proposed == 20000
+    assert (seizure.process_key, seizure.state, seizure.closed_at) == ("coercion-seizure", "custody", None)
+    assert (inspection.process_key, inspection.state) == ("inspection", "reinspect")
+    assert (licence.process_key, licence.state) == ("licence", "examine")
+    for open_case in (seizure, inspection, licence):
+        assert open_case.closed_at is None
+    # The officers on each case are demo users' certificates, and only they and the head acted on it.
+    for spec in data.DEMO_CASES:
+        seeded = case(spec)
+        assert set(seeded.officers.values_list("officer__user__username", flat=True)) == set(spec["officers"])
+        actors = Entry.objects.filter(subject_type="cases.case", subject_id=str(seeded.pk)).values_list(
+            "actor_id", flat=True
+        )
+        acting = set(User.objects.filter(pk__in=list(actors)).values_list("username", flat=True))
+        assert acting <= {"officer1", "head"}, spec["title"]
+
+    # The archived case: a sealed case file with its documents (served where the law wants it) and recordings.
+    case_file = CaseFile.objects.get(case=penalty)
+    kinds = [entry["kind"] for entry in case_file.manifest]
+    codes = [entry["template_code"] for entry in case_file.manifest if entry["kind"] == "document"]
+    assert set(codes) == {
+        "case_opening_approval",
+        "case_handling_approval",
+        "penalty_notice",
+        "penalty_decision",
+        "service_receipt",
+        "case_closing_approval",
+    }
+    assert kinds.count("recording") == Recording.objects.filter(case=penalty).count() >= 2
+    served = {entry["template_code"] for entry in case_file.manifest if entry.get("services")}
+    assert served == {"penalty_notice", "penalty_decision"}
+    assert Entry.objects.filter(action="case.file_seal", subject_id=str(case_file.pk)).count() == 1
+    for document in IssuedDocument.objects.filter(subject=f"cases.case:{penalty.pk}").select_related("docx", "pdf"):
+        assert document.number.startswith("兴应急罚〔")
+        assert zipfile.is_zipfile(io.BytesIO(stored(document.docx)))
+        assert stored(document.pdf).startswith(b"%PDF")
+
+    # The seizure and the inspection: full-process recordings (the process and the AV list) covering the showing.
+    for seeded, steps in ((seizure, {"implement", "deliver"}), (inspection, {"inspect"})):
+        recordings = Recording.objects.filter(case=seeded).select_related("blob", "device", "officer")
+        assert {r.step_key for r in recordings} == steps
+        assert all(r.full_process for r in recordings)
+        for step in steps:
+            shown = CertificateShown.objects.filter(case=seeded, step_key=step)
+            assert shown.count() == 2
+            spans = [(r.started_at, r.ended_at) for r in recordings if r.step_key == step]
+            assert all(any(s <= c.shown_at <= e for s, e in spans) for c in shown)
+    assert IssuedDocument.objects.get(subject=f"cases.case:{seizure.pk}").template_code == "coercive_measure_decision"
+    order = IssuedDocument.objects.get(subject=f"cases.case:{inspection.pk}", template_code="rectification_order")
+    assert order.services.count() == 1
+    # What the re-inspection still needs is what the workspace shows: its document, certificates and a recording.
+    assert any("整改复查意见书" in reason for reason in step_blockers(inspection))
+
+    # Every recording is a real WAV, made with the camera its officer held, not before it was assigned, and at most
+    # a minute ahead of the clock (the services allow five).
+    for recording in Recording.objects.select_related("blob", "device", "officer"):
+        assert recording.device is not None and recording.device.officer_id == recording.officer_id
+        assert recording.device.assigned_at is not None and recording.started_at >= recording.device.assigned_at
+        assert recording.ended_at <= seeded_at + dt.timedelta(minutes=1)
+        assert recording.blob.content_type == "audio/wav"
+        with wave.open(io.BytesIO(stored(recording.blob)), "rb") as clip:
+            seconds = clip.getnframes() / clip.getframerate()
+        assert seconds == (recording.ended_at - recording.started_at).total_seconds()
+
+    # Re-run: found by title, nothing written (no row, no ledger entry, no file).
+    before = counts()
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert counts() == before
+    assert "未作修改" in out.getvalue()
+
+    call_command("ledger", "checkpoint", stdout=io.StringIO())
+    report = io.StringIO()
+    call_command("ledger", "verify", "--files", stdout=report, stderr=io.StringIO())  # CommandError on a problem
+    assert "校验通过" in report.getvalue()
+
+
+def test_the_demo_recordings_are_small_valid_and_distinct() -> None:
+    one, other = wav_bytes("a", 20), wav_bytes("b", 20)
+    assert one != other and wav_bytes("a", 20) == one
+    with wave.open(io.BytesIO(one), "rb") as clip:
+        assert (clip.getnchannels(), clip.getsampwidth(), clip.getframerate()) == (1, 1, WAV_RATE)
+        assert clip.getnframes() == 20 * WAV_RATE
+    assert len(one) < 100_000
