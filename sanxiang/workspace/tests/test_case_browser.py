@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -254,3 +255,64 @@ def test_general_procedure_penalty_case_from_opening_to_archive(live_server, bro
     phone.close()
     officer.context.close()
     head.context.close()
+
+
+def test_uploader_resumes_after_a_broken_chunk_and_hashes_as_python_does(live_server, browser, case_world: CaseWorld):
+    """A two-chunk file whose second chunk is lost once on the way: the uploader asks the server how far it got,
+    sends the rest from there, completes, and fills in the verified SHA-256. Its own SHA-256 (for big files and plain
+    http) agrees with hashlib at the padding edges."""
+    from sanxiang.cases.workflow import case_advance, case_approve, case_document_issue
+
+    w = case_world
+    case = w.open()
+    case_document_issue(
+        actor=w.bureau.officer,
+        case=case,
+        template_code="case_opening_approval",
+        fields={"case_source": "举报", "facts": FACTS},
+    )
+    case_approve(actor=w.bureau.head, case=case)
+    case_advance(actor=w.bureau.officer, case=case, target="investigate")
+
+    officer = Person(browser, live_server.url, "officer")
+    page = officer.page
+    officer.open_case_page(case)
+    lost: list[str] = []
+
+    def lose_once(route: Any) -> None:
+        if not lost:
+            lost.append(route.request.url)
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/uploads/[0-9a-f-]+/\?offset=8388608$"), lose_once)
+    card = officer.open_action("recording")
+    content = os.urandom(9 * 1024 * 1024)  # two chunks of the uploader's 8 MiB
+    card.locator("#recording-file").set_input_files(
+        files=[{"name": "DSJ-0002.mp4", "mimeType": "video/mp4", "buffer": content}]
+    )
+    card.get_by_role("button", name="上传").click()
+    expect(card.locator("[data-uploader-status]")).to_contain_text("上传完成", timeout=60_000)
+    expect(card.locator("#recording-sha256")).to_have_value(hashlib.sha256(content).hexdigest())
+    assert len(lost) == 1  # the second chunk was lost once, and sent again
+
+    for data in [b"", b"abc", *(bytes(n % 256 for n in range(size)) for size in (55, 56, 63, 64, 65, 1000))]:
+        assert (
+            page.evaluate("b => window.SanxiangSha256(new Uint8Array(b))", list(data))
+            == hashlib.sha256(data).hexdigest()
+        )
+    million = page.evaluate("() => window.SanxiangSha256(new Uint8Array(1000000).fill(97))")
+    assert million == hashlib.sha256(b"a" * 1_000_000).hexdigest()
+    assert officer.errors == [] or all("net::ERR" in e or "Failed to load" in e for e in officer.errors)
+
+    # The open case page, with its forms, does not scroll sideways on a phone either.
+    phone = browser.new_context(viewport={"width": 375, "height": 812}, is_mobile=True, has_touch=True)
+    small = phone.new_page()
+    small.context.add_cookies(officer.context.cookies())
+    small.goto(f"{live_server.url}/staff/cases/{case.pk}/")
+    small.locator("#act-recording summary").click()
+    expect(small.locator("#recording-file")).to_be_visible()
+    assert small.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.close()
+    officer.context.close()
