@@ -386,3 +386,39 @@ def test_facts_extensions_recusal_and_officers(case_world: CaseWorld) -> None:
     assert entries() == before
     assert head.post(act(case, "officer_add"), {"officer": zhao.pk}).status_code == 302
     assert "不足2名" not in head.get(url("case_detail", case.pk)).content.decode()
+
+
+def test_case_page_and_tasks_queries_do_not_grow_with_the_record(case_world: CaseWorld) -> None:
+    """More certificates, recordings, officers' cases and timeline entries: the same number of queries."""
+    w = case_world
+    case = to_investigate(w)
+    client = client_for(w.bureau.officer)
+    client.get(url("case_detail", case.pk))
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url("case_detail", case.pk)).status_code == 200
+    with CaptureQueriesContext(connection) as few_tasks:
+        assert client.get(url("case_tasks")).status_code == 200
+    start = w.show_certificates(case)
+    w.record(case, start=start)
+    w.record(case, start=start + dt.timedelta(minutes=3))
+    for n in range(3):
+        w.open(title=f"第{n}件")
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url("case_detail", case.pk)).status_code == 200
+    with CaptureQueriesContext(connection) as many_tasks:
+        assert client.get(url("case_tasks")).status_code == 200
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+    assert len(many_tasks) == len(few_tasks), [q["sql"] for q in many_tasks.captured_queries]
+
+
+def test_actions_need_the_csrf_token(case_world: CaseWorld) -> None:
+    from django.test import Client
+
+    case = case_world.open()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(case_world.bureau.head)
+    before = entries()
+    assert client.post(act(case, "approve"), {"note": "同意"}).status_code == 403
+    assert entries() == before
+    page = client.get(url("case_detail", case.pk)).content.decode()
+    assert 'name="csrfmiddlewaretoken"' in page
