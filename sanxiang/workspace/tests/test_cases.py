@@ -9,12 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from sanxiang.cases.models import Case, CaseApproval, CaseOfficer, CertificateShown, DocumentService, Recording
+from sanxiang.cases.processes import PROCESSES
 from sanxiang.cases.tests.conftest import ALL_CATEGORIES, COMPANY, PERSON, CaseWorld, upload
 from sanxiang.cases.workflow import case_approve, case_document_issue
 from sanxiang.conftest import make_user
@@ -422,3 +424,26 @@ def test_actions_need_the_csrf_token(case_world: CaseWorld) -> None:
     assert entries() == before
     page = client.get(url("case_detail", case.pk)).content.decode()
     assert 'name="csrfmiddlewaretoken"' in page
+
+
+@pytest.mark.parametrize("process_key", sorted(PROCESSES))
+def test_every_process_renders_its_case_page(case_world: CaseWorld, process_key: str) -> None:
+    case = case_world.open(process_key)
+    for user in (case_world.bureau.officer, case_world.bureau.head):
+        response = client_for(user).get(url("case_detail", case.pk))
+        assert response.status_code == 200
+        assert PROCESSES[process_key].name in response.content.decode()
+
+
+def test_a_required_list_field_is_a_json_list(case_world: CaseWorld) -> None:
+    w = case_world
+    case = to_investigate(w)
+    client = client_for(w.bureau.officer)
+    page = client.get(url("case_detail", case.pk), {"document": "sampling_voucher"}).content.decode()
+    assert 'name="items"' in page and "JSON 列表" in page
+    data = {"template_code": "sampling_voucher", "sampling_place": "当事人仓库"}
+    before = entries()
+    response = client.post(act(case, "document"), {**data, "items": "名称：样品"})
+    assert response.status_code == 422 and "JSON 列表" in response.content.decode() and entries() == before
+    items = '[{"name": "安全培训档案", "spec": "A4", "quantity": "1份", "note": ""}]'
+    assert client.post(act(case, "document"), {**data, "items": items}).status_code == 302
