@@ -37,6 +37,7 @@ from sanxiang.cases.models import (
     CaseFact,
     CaseOfficer,
     CertificateShown,
+    Circumstance,
     DeadlineExtension,
     DocumentKind,
     DocumentService,
@@ -45,6 +46,7 @@ from sanxiang.cases.models import (
     Party,
     PartyKind,
     Recording,
+    Sanction,
 )
 from sanxiang.cases.processes import PROCESSES, Kind, Procedure, Process, Step
 from sanxiang.cases.services import DECIDERS, officer_eligibility
@@ -489,7 +491,7 @@ def _amount(value: Any) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-ProposalHook = Callable[[Any, Case], None]
+ProposalHook = Callable[[Any, Case], object]
 _proposal_hooks: list[ProposalHook] = []
 
 
@@ -578,27 +580,49 @@ def case_penalty_propose(
     if value is not None and process.procedure == Procedure.SUMMARY:
         limit = summary_limit(case, process)
         if value > limit:
-            kinds = set(Party.objects.filter(case=case).values_list("kind", flat=True))
-            who = "公民" if PartyKind.PERSON in kinds else "法人或者其他组织"
+            party_kinds = set(Party.objects.filter(case=case).values_list("kind", flat=True))
+            who = "公民" if PartyKind.PERSON in party_kinds else "法人或者其他组织"
             errors["amount"] = [
                 f"简易程序对{who}罚款不得超过{limit:,}元（行政处罚法第五十一条），拟罚款{value:,.2f}元应当适用一般程序。"
             ]
+    kinds = _choices(sanctions, Sanction, "sanctions", errors)
+    if value is not None and value > 0 and Sanction.FINE not in kinds:
+        kinds = sorted({*kinds, Sanction.FINE.value})
+    if value is not None and value == 0 and Sanction.FINE in kinds:
+        errors["amount"] = ["拟处罚种类含罚款的，须填写罚款金额。"]
+    if value is not None and not kinds and "sanctions" not in errors:
+        errors["sanctions"] = ["请选择拟处罚种类（只给予警告的，罚款金额填 0 并选择警告）。"]
+    if process.procedure == Procedure.SUMMARY and set(kinds) - {Sanction.WARNING, Sanction.FINE}:
+        errors["sanctions"] = ["简易程序只能作出警告或者罚款（行政处罚法第五十一条）。"]
+    facts = _choices(circumstances, Circumstance, "circumstances", errors)
     if errors:
         raise ValidationError(errors)
     assert value is not None
     case.amount_proposed = value
     case.discretion_band = band
     case.discretion_reason = reason if outside else ""
+    case.sanctions = kinds
+    case.circumstances = facts
     if outside:
         case.major = True
         case.major_reason = f"{outside}：{reason}"
-    case.save(update_fields=["amount_proposed", "discretion_band", "discretion_reason", "major", "major_reason"])
-    text = (
-        f"拟罚款{value:,.2f}元"
-        + (f"，第{band}档" if band else "")
-        + ("；超出裁量基准，列为重大案件" if outside else "")
+    case.save(
+        update_fields=[
+            "amount_proposed",
+            "discretion_band",
+            "discretion_reason",
+            "sanctions",
+            "circumstances",
+            "major",
+            "major_reason",
+        ]
     )
+    labels = "、".join(Sanction(k).label for k in kinds)
+    text = f"拟{labels}，罚款{value:,.2f}元" + (f"，第{band}档" if band else "")
+    text += "；超出裁量基准，列为重大案件" if outside else ""
     record(actor=actor, action="case.penalty_propose", subject=case, note=text)
+    for hook in _proposal_hooks:
+        hook(actor, case)
     return case
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "sanxiang.org",
     "sanxiang.registry",
     "sanxiang.cases",
+    "sanxiang.review",
     "sanxiang.portal",
     "sanxiang.workspace",
     "sanxiang.demo",
@@ -239,3 +240,7 @@ LOGGING = {
 }
 
 NINJA_PAGINATION_PER_PAGE = 20
+
+# Legal review (重大执法决定法制审核). The plan's stated direction: review every decision made outside the summary
+# procedure, not only those in the major-decision catalogue.
+SANXIANG_REVIEW_ALL_GENERAL = env_bool("SANXIANG_REVIEW_ALL_GENERAL", False)

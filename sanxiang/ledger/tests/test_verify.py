@@ -35,6 +35,7 @@ from sanxiang.cases.workflow import (
     case_deadline_extend,
     case_document_issue,
     case_fact_record,
+    case_penalty_propose,
     case_recording_add,
 )
 from sanxiang.conftest import Bureau
@@ -56,6 +57,21 @@ from sanxiang.registry.docx.render import SAMPLE
 from sanxiang.registry.services import device_assign, device_register, device_return
 from sanxiang.registry.specs import TEMPLATES
 from sanxiang.registry.tests import factories as f
+from sanxiang.review.checklist import CHECKLIST
+from sanxiang.review.services import (
+    collective_record,
+    review_adviser_opinion,
+    review_consult,
+    review_coordinate,
+    review_decide,
+    review_disagree,
+    review_head_sign,
+    review_preliminary,
+    review_request,
+    review_take,
+    reviewer_qualify,
+    reviewer_training_add,
+)
 
 ORIGIN = "zfgs.example.gov.cn/ledger"
 
@@ -195,6 +211,62 @@ def world(ledgered_bureau: Bureau) -> Bureau:
     case_deadline_extend(actor=bureau.head, case=case, deadline_key="case_decision", days=30, reason="案情复杂")
     case = case_advance(actor=bureau.officer, case=case, target="review")
     case_fact_record(actor=bureau.head, case=case, kind="collective_required", note="拟罚款数额较大")
+    # A major proposal (the catalogue's fine threshold) through legal review: failed, escalated, passed by the
+    # leaders (the reversal recorded against the reviewer), then the collective discussion.
+    case_penalty_propose(actor=bureau.officer, case=case, amount="150000", band=2, sanctions=["fine"])
+    with mock.patch("sanxiang.cases.documents.docx_to_pdf", lambda data: b"%PDF-1.7 stand-in\n" + data):
+        case_document_issue(
+            actor=bureau.officer,
+            case=case,
+            template_code="case_handling_approval",
+            fields={
+                "facts": "未按规定开展培训。",
+                "evidence": "询问笔录",
+                "decision": "拟罚款十五万元",
+                "party_address": "盘锦市兴隆台区示例路1号",
+            },
+        )
+    returned = review_request(actor=bureau.officer, case=case)
+    review_preliminary(actor=bureau.preliminary_reviewer, review=returned, approve=False, opinion="补充证据")
+    review = review_request(actor=bureau.officer, case=case)
+    review_preliminary(actor=bureau.preliminary_reviewer, review=review, approve=True, opinion="材料齐全")
+    review_head_sign(actor=bureau.head, review=review, opinion="同意送审")
+    reviewer_qualify(
+        actor=bureau.leader,
+        user=bureau.reviewer,
+        agency=bureau.agency,
+        qualified=True,
+        first_time=True,
+        appointed_on=dt.date(2024, 3, 1),
+        legal_qualification_number="A20182101000001",
+    )
+    reviewer_training_add(
+        actor=bureau.leader,
+        user=bureau.reviewer,
+        agency=bureau.agency,
+        held_on=dt.date(2025, 6, 1),
+        hours="8",
+        topic="行政处罚法",
+        organiser="盘锦市司法局",
+    )
+    review_take(actor=bureau.reviewer, review=review)
+    review_consult(actor=bureau.reviewer, review=review, adviser=bureau.adviser, question="裁量是否适当")
+    review_adviser_opinion(actor=bureau.adviser, review=review, opinion="裁量适当")
+    checklist = {point.key: {"ok": True, "opinion": ""} for point in CHECKLIST}
+    checklist["discretion_proper"] = {"ok": False, "opinion": "罚款偏重"}
+    review_decide(actor=bureau.reviewer, review=review, checklist=checklist, outcome="fail", opinion="不通过")
+    review_disagree(actor=bureau.head, review=review, opinion="情节严重，罚款适当")
+    review_coordinate(actor=bureau.leader, review=review, outcome="pass", opinion="同意承办机构意见")
+    collective_record(
+        actor=bureau.leader,
+        case=case,
+        held_at=timezone.now(),
+        place="三楼会议室",
+        host="局长",
+        attendees=["局长", "副局长甲", "副局长乙"],
+        opinions=[{"name": "局长", "opinion": "同意"}],
+        conclusion="同意罚款十五万元",
+    )
     licence_item = f.publish(
         "items", bureau=bureau, data=f.item_data(bureau, code="XZXK-001", category="licence", discretion_benchmark=[])
     )
@@ -293,7 +365,7 @@ def test_clean_record_verifies_with_exit_0(world: Bureau) -> None:
     assert problems(report) == []
     assert report.entries == tree_size() > 30
     assert report.checkpoints == 3
-    assert report.files == 1 + 6  # the footage; three issued documents (.docx and PDF each)
+    assert report.files == 1 + 8  # the footage; four issued documents (.docx and PDF each)
     assert report.root == merkle.compute_root_streaming(
         bytes.fromhex(h) for h in Entry.objects.order_by("seq").values_list("leaf_hash", flat=True)
     )
