@@ -312,7 +312,9 @@ def reviewer_refusal(user: Any, agency: Agency | int) -> str | None:
     if not has_role(user, agency, (Role.LEGAL_REVIEWER,)):
         return "只有法制审核人员可以审核。"
     agency_id = agency if isinstance(agency, int) else agency.pk
-    qualification = ReviewerQualification.objects.filter(user_id=getattr(user, "pk", 0) or 0, agency_id=agency_id).first()
+    qualification = ReviewerQualification.objects.filter(
+        user_id=getattr(user, "pk", 0) or 0, agency_id=agency_id
+    ).first()
     if qualification is None or not qualification.qualified:
         return "您尚未登记为具备资格的法制审核人员（初次从事法制审核的，应当取得法律职业资格）。"
     return None
