@@ -95,6 +95,14 @@ def _step_name(case: Case) -> str:
         return case.state
 
 
+def _step_roles(case: Case) -> str:
+    process = PROCESSES.get(case.process_key)
+    try:
+        return "、".join(process.step(case.state).role_names) if process else ""
+    except KeyError:
+        return ""
+
+
 # --- who may act: in bulk, for lists ------------------------------------------------------------------------------
 
 
@@ -132,6 +140,7 @@ class CaseRow:
     step_name: str
     kind: str
     parties: str
+    roles: str  # who acts at the current step
 
 
 def _rows(cases: Any) -> list[CaseRow]:
@@ -144,6 +153,7 @@ def _rows(cases: Any) -> list[CaseRow]:
                 step_name=_step_name(case),
                 kind=process.name if process else case.process_key,
                 parties="、".join(p.name for p in case.parties.all()),
+                roles=_step_roles(case),
             )
         )
     return rows
@@ -160,12 +170,22 @@ def case_tasks(request: HttpRequest, desk: Desk) -> HttpResponse:
         heads = [a for a, r in roles.items() if r & {Role.DEPARTMENT_HEAD.value, Role.LEADER.value}]
         others = [a for a, r in roles.items() if r - {Role.OFFICER.value}]
         open_cases = open_cases.filter(Q(pk__in=mine) | Q(agency_id__in=heads) | Q(agency_id__in=others))
-    todo = [row for row in _rows(open_cases[:500]) if _may_act(user, row.case, roles, mine)]
+    rows = _rows(open_cases[:500])
+    todo = [row for row in rows if _may_act(user, row.case, roles, mine)]
+    # my cases whose current step is someone else's (the head's decision, the legal review…): to follow, not to do
+    waiting = [row for row in rows if row.case.pk in mine and row not in todo]
     attention = deadlines_attention(user)
     return render(
         request,
         "workspace/cases/tasks.html",
-        {"desk": desk, "todo": todo, "attention": attention, "mine": mine, "nav_active": "case_tasks"},
+        {
+            "desk": desk,
+            "todo": todo,
+            "waiting": waiting,
+            "attention": attention,
+            "mine": mine,
+            "nav_active": "case_tasks",
+        },
     )
 
 

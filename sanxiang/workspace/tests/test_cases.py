@@ -18,7 +18,14 @@ from django.utils import timezone
 from sanxiang.cases.models import Case, CaseApproval, CaseOfficer, CertificateShown, DocumentService, Recording
 from sanxiang.cases.processes import PROCESSES
 from sanxiang.cases.tests.conftest import ALL_CATEGORIES, COMPANY, PERSON, CaseWorld, upload
-from sanxiang.cases.workflow import case_approve, case_document_issue
+from sanxiang.cases.workflow import (
+    case_advance,
+    case_approve,
+    case_document_issue,
+    case_document_serve,
+    case_fact_record,
+    case_penalty_propose,
+)
 from sanxiang.conftest import make_user
 from sanxiang.ledger.models import Entry
 from sanxiang.org.models import Role
@@ -60,6 +67,31 @@ def to_investigate(w: CaseWorld) -> Case:
     return case
 
 
+def to_decide(w: CaseWorld, case: Case) -> Case:
+    """Through the services, from opening to the head's decision step."""
+    officer = w.bureau.officer
+
+    def issue(code: str, **fields: str) -> Any:
+        return case_document_issue(actor=officer, case=case, template_code=code, fields={**FACTS, **fields})
+
+    issue("case_opening_approval", case_source="举报")
+    case_approve(actor=w.bureau.head, case=case)
+    case_advance(actor=officer, case=case, target="investigate")
+    w.on_site(case)
+    case_penalty_propose(actor=officer, case=case, amount="20000", band=1)
+    case_advance(actor=officer, case=case, target="review")
+    issue("case_handling_approval", decision="拟罚款人民币贰万元")
+    case_advance(actor=officer, case=case, target="notify")
+    notice = issue(
+        "penalty_notice", decision="拟罚款人民币贰万元", contact_person="王建国", contact_phone="0427-2825001"
+    )
+    case_document_serve(
+        actor=officer, case=case, document=notice, method="direct", served_at=timezone.now(), recipient="周示例"
+    )
+    case_fact_record(actor=officer, case=case, kind="statement_waived", note="书面放弃")
+    return case_advance(actor=officer, case=case, target="decide")
+
+
 # --- tasks and list -------------------------------------------------------------------------------------------------
 
 
@@ -72,6 +104,14 @@ def test_tasks_show_my_cases_and_link_from_home(case_world: CaseWorld) -> None:
     assert case.number in text and "待我办理" in text and "逾期与即将到期" in text
     home = client_for(w.bureau.officer).get(url("home")).content.decode()
     assert url("case_tasks") in home
+    # Once the case waits for the head, it is the officer's to follow, not to do.
+    case = to_decide(w, case)
+    text = client_for(w.bureau.officer).get(url("case_tasks")).content.decode()
+    waiting = text[text.index("等待他人办理") :]
+    todo = text[text.index("待我办理") : text.index("等待他人办理")]
+    assert case.number in waiting and case.number not in todo and "科室负责人" in waiting
+    assert case.number in text[text.index("待我办理") :]
+    assert case.number in client_for(w.bureau.head).get(url("case_tasks")).content.decode()
     # Someone of another agency sees nothing of it.
     assert case.number not in client_for(w.bureau.outsider).get(url("case_tasks")).content.decode()
     # An officer of the agency who is not on the case has nothing to do on it.
