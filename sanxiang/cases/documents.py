@@ -60,7 +60,7 @@ from sanxiang.registry.docx.render import render, template_path
 
 from .models import DocumentKind, DocumentNumberSequence, DocumentService, IssuedDocument, ServiceMethod
 
-ISSUER_ROLES = (Role.OFFICER, Role.DEPARTMENT_HEAD, Role.LEGAL_REVIEWER)
+ISSUER_ROLES = (Role.OFFICER, Role.DEPARTMENT_HEAD, Role.LEGAL_REVIEWER, Role.LEADER)  # leaders: 集体讨论记录
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_TYPE = "application/pdf"
 CONVERT_TIMEOUT = 120  # seconds; a decision converts in ~1.5 s, a cold first start in ~3 s
@@ -108,7 +108,7 @@ def document_number_next(*, actor: Any, agency: Agency, kind: str, year: int | N
 
     For a document made outside the system; ``document_issue`` takes its number itself, in its own transaction.
     """
-    require_role(actor, agency, ISSUER_ROLES, "只有本机关的执法人员、科室负责人或法制审核人员可以取文书编号。")
+    require_role(actor, agency, ISSUER_ROLES, "只有本机关的执法人员、科室负责人、法制审核人员或局领导可以取文书编号。")
     kind = _kind(kind)
     prefix = _prefix(agency)
     year = year or timezone.localdate().year
@@ -316,7 +316,7 @@ def document_issue(
     ``agency_name``, ``document_number`` and ``date`` are filled in here. Nothing is written (and no number is used)
     unless the whole issue succeeds.
     """
-    require_role(actor, agency, ISSUER_ROLES, "只有本机关的执法人员、科室负责人或法制审核人员可以制发文书。")
+    require_role(actor, agency, ISSUER_ROLES, "只有本机关的执法人员、科室负责人、法制审核人员或局领导可以制发文书。")
     kind = _kind(kind)
     prefix = _prefix(agency)
     subject = (subject or "").strip()
@@ -407,7 +407,7 @@ def document_serve_record(
 ) -> DocumentService:
     """Record that ``document`` was served (送达): method, time, recipient, and the receipt's evidence blob if any."""
     require_role(
-        actor, document.agency_id, ISSUER_ROLES, "只有本机关的执法人员、科室负责人或法制审核人员可以记录送达。"
+        actor, document.agency_id, ISSUER_ROLES, "只有本机关的执法人员、科室负责人、法制审核人员或局领导可以记录送达。"
     )
     check_decision_allowed(document.agency, document.subject, document.template_code)
     method = _method(method)

@@ -284,14 +284,15 @@ def test_the_standard_notice_states_the_right_to_state_and_defend(bureau: Bureau
     assert missing_wording(source, sample_context("penalty_notice"), rendered) == []
 
 
-@pytest.mark.parametrize("persona", ["outsider", "office_clerk", "leader", "adviser"])
-def test_only_officers_heads_and_legal_reviewers_issue(bureau: Bureau, fake_pdf: list[bytes], persona: str) -> None:
+@pytest.mark.parametrize("persona", ["outsider", "office_clerk", "adviser", "evaluator"])
+def test_only_officers_heads_legal_reviewers_and_leaders_issue(bureau: Bureau, fake_pdf: list[bytes], persona: str) -> None:
     before = written()
     with pytest.raises(PermissionDenied):
         issue(bureau, actor=getattr(bureau, persona))
     assert written() == before
     assert issue(bureau, actor=bureau.head).serial == 1
     assert issue(bureau, actor=bureau.reviewer).serial == 2
+    assert issue(bureau, actor=bureau.leader).serial == 3  # the collective discussion's record
 
 
 def test_bad_template_code_writes_nothing_and_uses_no_number(bureau: Bureau, fake_pdf: list[bytes]) -> None:
