@@ -285,7 +285,9 @@ def test_the_standard_notice_states_the_right_to_state_and_defend(bureau: Bureau
 
 
 @pytest.mark.parametrize("persona", ["outsider", "office_clerk", "adviser", "evaluator"])
-def test_only_officers_heads_legal_reviewers_and_leaders_issue(bureau: Bureau, fake_pdf: list[bytes], persona: str) -> None:
+def test_only_officers_heads_legal_reviewers_and_leaders_issue(
+    bureau: Bureau, fake_pdf: list[bytes], persona: str
+) -> None:
     before = written()
     with pytest.raises(PermissionDenied):
         issue(bureau, actor=getattr(bureau, persona))
