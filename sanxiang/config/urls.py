@@ -6,6 +6,7 @@ from sanxiang.config.api import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("staff/review/", include("sanxiang.review.urls")),
     path("staff/", include("sanxiang.workspace.urls")),
     path("", include("sanxiang.portal.urls")),
 ]
