@@ -287,7 +287,12 @@ def review_preliminary(*, actor: Any, review: LegalReview, approve: bool, opinio
 
 
 def review_due(submitted: dt.datetime, *, complex: bool) -> calendar.Deadline:
-    days = REVIEW_DAYS + (REVIEW_EXTRA_DAYS if complex else 0)
+    """The last day of the review: 7 working days after submission (a local rule may set another number through
+    ``SANXIANG_DEADLINE_DAYS["legal_review"]``), 3 more when the case is marked complex."""
+    from django.conf import settings
+
+    base = getattr(settings, "SANXIANG_DEADLINE_DAYS", {}).get("legal_review", REVIEW_DAYS)
+    days = base + (REVIEW_EXTRA_DAYS if complex else 0)
     return calendar.add_working_days(timezone.localdate(submitted), days)
 
 
