@@ -167,9 +167,9 @@ def case_tasks(request: HttpRequest, desk: Desk) -> HttpResponse:
     roles = _roles_by_agency(user)
     open_cases = _with_parties(cases_visible_to(user).filter(closed_at__isnull=True)).order_by("step_entered_at", "pk")
     if not is_deployment_admin(user):
-        heads = [a for a, r in roles.items() if r & {Role.DEPARTMENT_HEAD.value, Role.LEADER.value}]
-        others = [a for a, r in roles.items() if r - {Role.OFFICER.value}]
-        open_cases = open_cases.filter(Q(pk__in=mine) | Q(agency_id__in=heads) | Q(agency_id__in=others))
+        # An officer's cases are those they are on; a head, reviewer or leader may act on any case of the agency.
+        beyond_officer = [a for a, r in roles.items() if r - {Role.OFFICER.value}]
+        open_cases = open_cases.filter(Q(pk__in=mine) | Q(agency_id__in=beyond_officer))
     rows = _rows(open_cases[:500])
     todo = [row for row in rows if _may_act(user, row.case, roles, mine)]
     # my cases whose current step is someone else's (the head's decision, the legal review…): to follow, not to do
