@@ -61,7 +61,8 @@ def test_clerk_creates_and_submits_and_the_reviewer_approves(bureau):
     page = reviewer.get(url("entry_detail", "complaint-channels", channel.pk)).content.decode()
     for text in ("新建", "提交审核", "审核通过并公示", "同意公示", "clerk", "reviewer"):
         assert text in page
-    assert list(Entry.objects.filter(subject_id=str(channel.pk)).values_list("action", flat=True)) == [
+    entries = Entry.objects.filter(subject_type="registry.complaintchannel", subject_id=str(channel.pk))
+    assert list(entries.values_list("action", flat=True)) == [
         "complaint_channel.create",
         "complaint_channel.submit",
         "complaint_channel.publish",
