@@ -30,7 +30,11 @@ def test_draft_submit_approve_publishes_and_records_each_step(bureau):
     assert channel.status == PublicationStatus.PUBLISHED
     assert channel.version == 1
     assert list(selectors.public_list("complaint-channels")) == [channel]
-    actions = list(Entry.objects.filter(subject_id=str(channel.pk)).values_list("action", flat=True))
+    actions = list(
+        Entry.objects.filter(subject_type="registry.complaintchannel", subject_id=str(channel.pk)).values_list(
+            "action", flat=True
+        )
+    )
     assert actions == ["complaint_channel.create", "complaint_channel.submit", "complaint_channel.publish"]
 
 
