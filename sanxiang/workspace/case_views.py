@@ -20,6 +20,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -751,3 +752,38 @@ def _bound_again(request: HttpRequest, case: Case, action: str) -> Any:
         form = builders[action]()
     form.is_valid()
     return form
+
+
+@staff_view
+@require_http_methods(["GET"])
+def case_file_download(request: HttpRequest, desk: Desk, pk: int) -> HttpResponseBase:
+    """The sealed case file as the ledger's bundle (BagIt zip, checkable offline; docs/ledger-verify.md).
+
+    The export is recorded in the ledger (``case.file_export``); the zip is written to a temporary file in the upload
+    directory, streamed and removed."""
+    import tempfile
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.http import FileResponse
+
+    from sanxiang.cases.casefile_export import case_file_export
+
+    case = access_case(user=request.user, case_id=pk)
+    directory = Path(settings.SANXIANG_UPLOAD_DIR)
+    directory.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix="casefile-", suffix=".zip", dir=directory)
+    path = Path(name)
+    try:
+        import os
+
+        os.close(handle)
+        try:
+            case_file_export(actor=request.user, case=case, out=path)
+        except InvalidTransition as exc:
+            messages.error(request, exc.message)
+            return redirect("workspace:case_detail", pk=case.pk)
+        stream = path.open("rb")
+    finally:
+        path.unlink(missing_ok=True)  # the open stream keeps the data until it is sent
+    return FileResponse(stream, as_attachment=True, filename=f"{case.number}-案卷.zip", content_type="application/zip")

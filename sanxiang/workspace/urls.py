@@ -53,5 +53,6 @@ urlpatterns += [
     path("cases/tasks/", case_views.case_tasks, name="case_tasks"),
     path("cases/new/", case_views.case_open, name="case_open"),
     path("cases/<int:pk>/", case_views.case_detail, name="case_detail"),
+    path("cases/<int:pk>/case-file.zip", case_views.case_file_download, name="case_file_download"),
     path("cases/<int:pk>/<slug:action>/", case_views.case_action, name="case_action"),
 ]

@@ -487,3 +487,24 @@ def test_a_required_list_field_is_a_json_list(case_world: CaseWorld) -> None:
     assert response.status_code == 422 and "JSON 列表" in response.content.decode() and entries() == before
     items = '[{"name": "安全培训档案", "spec": "A4", "quantity": "1份", "note": ""}]'
     assert client.post(act(case, "document"), {**data, "items": items}).status_code == 302
+
+
+def test_a_sealed_case_file_downloads_as_a_bundle_that_verifies(case_world: CaseWorld, tmp_path: Any) -> None:
+    from sanxiang.cases.workflow import case_advance
+    from sanxiang.ledger.bundle import verify_bundle
+
+    w, b = case_world, case_world.bureau
+    case = w.open("licence", title="危险化学品经营许可申请（不予受理）")
+    client = client_for(b.officer)
+    assert client.get(url("case_file_download", case.pk)).status_code == 302  # not yet sealed
+    case = case_advance(actor=b.officer, case=case, target="reject")
+    case = case_advance(actor=b.head, case=case, target="archive")
+    page = client.get(url("case_detail", case.pk)).content.decode()
+    assert url("case_file_download", case.pk) in page
+    response = client.get(url("case_file_download", case.pk))
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    bundle = tmp_path / "case.zip"
+    bundle.write_bytes(b"".join(response.streaming_content))  # type: ignore[attr-defined]
+    assert verify_bundle(bundle) == []
+    assert Entry.objects.filter(action="case.file_export", actor_id=b.officer.pk).count() == 1
+    assert client_for(b.outsider).get(url("case_file_download", case.pk)).status_code == 404

@@ -176,6 +176,8 @@ STAFF_URLS = [
     StaffUrl("case_list", permitted="officer"),
     StaffUrl("case_open", permitted="officer"),
     StaffUrl("case_detail", CASE, permitted="officer", object_url=True),
+    # an open case has no case file yet: back to its page with the reason
+    StaffUrl("case_file_download", CASE, permitted="officer", permitted_status=(302,), object_url=True),
     StaffUrl(
         "case_action",
         lambda b, e: [*CASE(b, e), "approve"],
