@@ -13,14 +13,13 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
-from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -756,7 +755,7 @@ def _bound_again(request: HttpRequest, case: Case, action: str) -> Any:
 
 @staff_view
 @require_http_methods(["GET"])
-def case_file_download(request: HttpRequest, desk: Desk, pk: int) -> HttpResponseBase:
+def case_file_download(request: HttpRequest, desk: Desk, pk: int) -> HttpResponse:
     """The sealed case file as the ledger's bundle (BagIt zip, checkable offline; docs/ledger-verify.md).
 
     The export is recorded in the ledger (``case.file_export``); the zip is written to a temporary file in the upload
@@ -786,4 +785,7 @@ def case_file_download(request: HttpRequest, desk: Desk, pk: int) -> HttpRespons
         stream = path.open("rb")
     finally:
         path.unlink(missing_ok=True)  # the open stream keeps the data until it is sent
-    return FileResponse(stream, as_attachment=True, filename=f"{case.number}-案卷.zip", content_type="application/zip")
+    response = FileResponse(
+        stream, as_attachment=True, filename=f"{case.number}-案卷.zip", content_type="application/zip"
+    )
+    return cast(HttpResponse, response)  # streamed; staff_view passes it through unchanged
