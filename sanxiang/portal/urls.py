@@ -7,6 +7,7 @@ from django.urls import path, register_converter
 from sanxiang.cases.processes import PROCESSES
 from sanxiang.portal import document_views, ledger_views, views
 from sanxiang.registry.specs import ALL_LISTS
+from sanxiang.review import views as review_views
 
 
 class ListKeyConverter:
@@ -40,6 +41,8 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("flowcharts/", views.flowcharts, name="flowcharts"),
+    path("flowcharts/legal-review/", review_views.public_flowchart, name="flowchart-review"),
+    path("flowcharts/legal-review.svg", review_views.public_flowchart_svg, name="flowchart-review-svg"),
     path("flowcharts/<processkey:key>/", views.flowchart_detail, name="flowchart"),
     path("flowcharts/<processkey:key>.svg", views.flowchart_svg, name="flowchart-svg"),
     path("verify/certificate/<str:number>/", views.certificate_verify, name="verify-certificate"),
