@@ -270,10 +270,14 @@ def test_cli_checkpoint_and_public_key(bureau):
 
 
 def test_appends_enqueue_one_deferred_task_which_signs_a_covering_checkpoint(
-    bureau, django_capture_on_commit_callbacks
+    bureau, django_capture_on_commit_callbacks, monkeypatch
 ):
-    # The migrations that seed rows (the review catalogue) record them and so queue a checkpoint of their own.
+    # The migrations that seed rows (the review catalogue) record them and so queued a checkpoint of their own, in
+    # this process (pytest migrates the test database in it): start from no task and no memory of one.
+    from sanxiang.ledger import tasks
+
     DBTaskResult.objects.filter(task_path=sign_checkpoint.module_path).delete()
+    monkeypatch.setattr(tasks, "_last_queued", None)
     before = timezone.now()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         grow(bureau.agency, 3)
