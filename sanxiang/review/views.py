@@ -241,7 +241,6 @@ def _detail(
         "case": case,
         "parties": _parties(case),
         "rounds": selectors.case_rounds(case),
-        "materials": services.materials_check(case),
         "due_status": selectors.due_status(review, today),
         "today": today,
         "show": show,

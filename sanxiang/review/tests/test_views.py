@@ -354,6 +354,25 @@ def test_the_figures_page_and_its_csv_exports(case_world: CaseWorld, client: Cli
     assert listed["承办机构"] == "执法监察科" and listed["超期"] == "否"
 
 
+def test_the_figures_page_takes_a_fixed_number_of_queries(case_world: CaseWorld, client: Client) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from sanxiang.review.tests.test_selectors import make_review
+
+    w, b = case_world, case_world.bureau
+    cases = [w.open(), w.open()]
+    query = {"start": "2026-01-01", "end": "2026-11-24"}
+    as_user(client, b.leader).get(reverse("review:stats"), query)
+    counts = []
+    for round in range(1, 7):
+        make_review(cases[round % 2], round, b.officer, submitted=dt.date(2026, 3, round + 1), outcome="pass")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("review:stats"), query).status_code == 200
+        counts.append(len(queries))
+    assert len(set(counts)) == 1, counts
+
+
 @pytest.mark.skipif(not dot_available(), reason="Graphviz dot is not installed")
 def test_the_flowchart_is_shown_on_the_review_pages(case_world: CaseWorld, client: Client) -> None:
     review = requested(case_world)
