@@ -412,6 +412,23 @@ def _forms(case: Case, process: Process, step: Step, document_code: str) -> dict
     }
 
 
+def _legal_review(case: Case, process: Process) -> dict[str, Any] | None:
+    """The legal review of a penalty case: whether its proposal is major (and why), and its review rounds."""
+    from sanxiang.review.catalogue import assess
+    from sanxiang.review.gates import passed_review
+    from sanxiang.review.models import CollectiveDiscussion, LegalReview
+
+    if process.kind != Kind.PENALTY or case.amount_proposed is None:
+        return None
+    assessment = assess(case)
+    return {
+        "assessment": assessment,
+        "passed": passed_review(case, assessment.digest) is not None,
+        "reviews": list(LegalReview.objects.filter(case=case).order_by("round")),
+        "collectives": list(CollectiveDiscussion.objects.filter(case=case).order_by("held_at")),
+    }
+
+
 def _detail(
     request: HttpRequest,
     desk: Desk,
@@ -551,6 +568,7 @@ def _detail(
         "approved": approved,
         "needs_approval": needs_approval,
         "deadlines": case_deadlines(case),
+        "legal_review": _legal_review(case, process),
         "documents": documents,
         "recordings": recordings,
         "certificates": certificates,

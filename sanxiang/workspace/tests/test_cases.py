@@ -508,3 +508,18 @@ def test_a_sealed_case_file_downloads_as_a_bundle_that_verifies(case_world: Case
     assert verify_bundle(bundle) == []
     assert Entry.objects.filter(action="case.file_export", actor_id=b.officer.pk).count() == 1
     assert client_for(b.outsider).get(url("case_file_download", case.pk)).status_code == 404
+
+
+def test_case_page_shows_whether_the_proposal_is_major_and_links_the_review(case_world: CaseWorld) -> None:
+    from sanxiang.cases.workflow import case_penalty_propose
+
+    w = case_world
+    case = to_investigate(w)
+    client = client_for(w.bureau.officer)
+    case_penalty_propose(actor=w.bureau.officer, case=case, amount="20000", band=1)
+    page = client.get(url("case_detail", case.pk)).content.decode()
+    assert "不属于重大执法决定" in page and reverse("review:request", args=[case.pk]) not in page
+    case_penalty_propose(actor=w.bureau.officer, case=case, amount="150000", band=2)
+    page = client.get(url("case_detail", case.pk)).content.decode()
+    assert "属于<strong>重大执法决定</strong>" in page and "达到50,000元" in page
+    assert reverse("review:request", args=[case.pk]) in page
