@@ -479,8 +479,11 @@ def _save_rule(
     try:
         data = _valid(form)
         agency = None if data["scope"] == "all" else _agency(desk)
-        if rule is not None and (rule.agency_id is None) != (agency is None):
-            raise ValidationError({"scope": ["不能改变已有目录条目的适用范围；请停用后另行添加。"]})
+        if rule is not None:
+            if (rule.agency_id is None) != (agency is None):
+                raise ValidationError({"scope": ["不能改变已有目录条目的适用范围；请停用后另行添加。"]})
+            # An existing line stays with its own agency, and the service checks the keeper of that agency.
+            agency = rule.agency
         saved = services.rule_save(actor=request.user, data=form.data_for_service(), agency=agency, rule=rule)
     except (ValidationError, InvalidTransition) as exc:
         return form, error_messages(exc), None

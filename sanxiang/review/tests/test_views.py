@@ -503,7 +503,7 @@ ROUTES: list[Route] = [
         lambda w, nobody: Endpoint(
             Request("post", reverse("review:rule_edit", args=[_agency_rule(w).pk]), RULE, format="form"),
             permitted=[w.bureau.admin],
-            no_permission=[nobody, w.bureau.officer],
+            no_permission=[nobody, w.bureau.officer, w.bureau.supervisor],
             constrained=[w.bureau.outsider],
         ),
     ),
