@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.conf import settings
-
 from sanxiang.cases.processes import DayCount, Deadline, Kind, Limit, Process, Step, Transition, validate
 from sanxiang.org.models import Role
 from sanxiang.review.models import ReviewState
@@ -106,10 +104,10 @@ STATES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 
 
 def review_days() -> int:
-    """The review period in working days: the Liaoning default, or the local override (as ``services.review_due``)."""
-    from sanxiang.review.services import REVIEW_DAYS
+    """The review period in working days: the Liaoning default, or the local override (``services.review_due``'s)."""
+    from sanxiang.review.services import review_period_days
 
-    return int(getattr(settings, "SANXIANG_DEADLINE_DAYS", {}).get("legal_review", REVIEW_DAYS))
+    return review_period_days()
 
 
 def review_process() -> Process:

@@ -98,7 +98,9 @@ def rule_save(
     *, actor: Any, data: dict[str, Any], agency: Agency | None = None, rule: MajorDecisionRule | None = None
 ) -> MajorDecisionRule:
     """Add or change a line of the catalogue. Deployment-wide lines (``agency=None``) are the administrator's; an
-    agency's own lines its legal section's or administrator's."""
+    agency's own lines its legal section's or administrator's. A changed line keeps its agency."""
+    if rule is not None:
+        agency = rule.agency
     if agency is None:
         if not is_deployment_admin(actor):
             raise PermissionDenied("只有系统管理员可以维护适用于全部执法主体的目录。")
@@ -286,13 +288,18 @@ def review_preliminary(*, actor: Any, review: LegalReview, approve: bool, opinio
     return review
 
 
-def review_due(submitted: dt.datetime, *, complex: bool) -> calendar.Deadline:
-    """The last day of the review: 7 working days after submission (a local rule may set another number through
+def review_period_days(*, complex: bool = False) -> int:
+    """Working days for a review: 7 (a local rule may set another number through
     ``SANXIANG_DEADLINE_DAYS["legal_review"]``), 3 more when the case is marked complex."""
     from django.conf import settings
 
-    base = getattr(settings, "SANXIANG_DEADLINE_DAYS", {}).get("legal_review", REVIEW_DAYS)
-    days = base + (REVIEW_EXTRA_DAYS if complex else 0)
+    base = int(getattr(settings, "SANXIANG_DEADLINE_DAYS", {}).get("legal_review", REVIEW_DAYS))
+    return base + (REVIEW_EXTRA_DAYS if complex else 0)
+
+
+def review_due(submitted: dt.datetime, *, complex: bool) -> calendar.Deadline:
+    """The last day of the review, counted in working days from the day of submission (which does not count)."""
+    days = review_period_days(complex=complex)
     return calendar.add_working_days(timezone.localdate(submitted), days)
 
 
@@ -461,6 +468,8 @@ def review_disagree(*, actor: Any, review: LegalReview, opinion: str) -> LegalRe
     review = _locked(review)
     require_role(actor, review.case.agency_id, (Role.DEPARTMENT_HEAD,), "只有科室负责人可以提请局领导协调。")
     _state(review, ReviewState.RETURNED, ReviewState.FAILED)
+    if review.coordinated_at is not None:
+        raise InvalidTransition("局领导已作出协调决定，不能再次提请协调。")
     if review.reviewer_id is None:
         raise InvalidTransition("初审退回的，由承办人员补正后重新送审。")
     opinion = _text(opinion)
@@ -559,6 +568,8 @@ def reviewer_training_add(
 ) -> ReviewerTraining:
     require_role(actor, agency, (Role.LEADER, Role.ADMINISTRATOR, Role.LEGAL_REVIEWER), "您不能登记培训记录。")
     errors: dict[str, list[str]] = {}
+    if not has_role(user, agency, (Role.LEGAL_REVIEWER,)):
+        errors["user"] = ["该用户不是本机关的法制审核人员。"]
     amount = _money(hours, "hours", errors)
     if amount is None or amount <= 0:
         errors["hours"] = ["请填写学时。"]

@@ -393,3 +393,48 @@ def test_gate_api_and_commands_offer_no_way_to_issue_or_serve(client: Client) ->
     assert not [w for w in writes if "document" in w[0] or "case" in w[0]]  # … but nothing of cases or documents
     commands = {name for name, app in get_commands().items() if app.startswith("sanxiang")}
     assert commands == {"serve", "seed_demo", "ledger", "calendar", "export", "import", "case"}
+
+
+def test_a_coordinated_review_cannot_be_escalated_again(case_world: CaseWorld) -> None:
+    w, b = case_world, case_world.bureau
+    case = to_review(w)
+    qualify(w)
+    review = submitted(w, case)
+    review_take(actor=b.reviewer, review=review)
+    review = review_decide(
+        actor=b.reviewer,
+        review=review,
+        checklist=all_ok(discretion_proper="罚款偏重"),
+        outcome="fail",
+        opinion="不通过",
+    )
+    review = review_disagree(actor=b.head, review=review, opinion="罚款适当")
+    review = review_coordinate(actor=b.leader, review=review, outcome="fail", opinion="维持审核意见")
+    assert not ReviewerRecord.objects.filter(review=review).exists()  # the leaders upheld the reviewer
+    with pytest.raises(InvalidTransition, match="不能再次提请协调"):
+        review_disagree(actor=b.head, review=review, opinion="仍不同意")
+
+
+def test_training_and_catalogue_lines_keep_to_their_people_and_agency(case_world: CaseWorld) -> None:
+    from sanxiang.review.models import MajorDecisionRule
+    from sanxiang.review.services import reviewer_training_add, rule_save
+
+    b = case_world.bureau
+    with pytest.raises(ValidationError, match="不是本机关的法制审核人员"):
+        reviewer_training_add(
+            actor=b.leader,
+            user=b.officer,
+            agency=b.agency,
+            held_on=dt.date(2026, 5, 1),
+            hours="4",
+            topic="培训",
+            organiser="市司法局",
+        )
+    national = MajorDecisionRule.objects.get(code="ZD-001")
+    with pytest.raises(PermissionDenied):  # a deployment-wide line, whatever agency the caller names
+        rule_save(
+            actor=b.reviewer,
+            agency=b.agency,
+            rule=national,
+            data={"code": "ZD-001", "name": "改", "basis": "x", "fine_person_min": "1"},
+        )
