@@ -1,14 +1,19 @@
-"""Demo cases (办案), run through the case services as the officers would: one of each kind, in a telling state.
+"""Demo cases (办案), run through the case services as the officers would: one of each kind, in a telling state, and a
+major penalty case at legal review.
 
 * a general-procedure penalty case (行政处罚一般程序) run to 归档: documents issued (.docx and PDF) and served,
   certificates shown, recordings at 调查取证 and 送达, the case file sealed;
 * a seizure (查封、扣押) in 查封扣押期间, with full-process recordings of 现场实施 and 决定书当场交付;
 * an inspection (行政检查) whose rectification order (责令限期整改指令书) was issued and served, now at 整改复查;
-* a licence application (行政许可) accepted and under examination (审查).
+* a licence application (行政许可) accepted and under examination (审查);
+* a major penalty case (重大执法决定: a fine of 80,000 yuan on a company) at 案件审查, its legal review request past
+  初审 (刘佳, prelim) and the head's signature and taken by the legal reviewer (杨帆, legal): 法制审核中, the period
+  running, not decided — what the reviewer finds first after logging in. The reviewer's qualification is seeded
+  before the cases (``Seeder.seed_reviewers``): an unqualified reviewer could not take it.
 
 Who acts is who may: 张明远 (officer1) and 李晓东 (officer2) are the officers on the case, each with the body camera
-the office assigned to them; 陈志刚 (head) approves and decides. The recordings are small, valid WAV files made here
-(the sound of a camera's microphone would do no better in a demo).
+the office assigned to them; 陈志刚 (head) approves, signs review requests and decides. The recordings are small,
+valid WAV files made here (the sound of a camera's microphone would do no better in a demo).
 
 Timing: the events happen now. The body cameras may have been assigned only seconds ago (a fresh seed), so an
 on-site step starts now and its recording runs for some twenty seconds: the latest moment is under a minute ahead of
@@ -46,6 +51,7 @@ from sanxiang.demo import data
 from sanxiang.ledger.evidence import blob_store
 from sanxiang.org.models import Agency, User
 from sanxiang.registry.models import Device, EnforcementItem, Officer
+from sanxiang.review.services import review_head_sign, review_preliminary, review_request, review_take
 
 WAV_RATE = 4000  # Hz, 8-bit mono: 4 KB a second
 CLIP = dt.timedelta(seconds=20)  # one recording
@@ -74,7 +80,7 @@ def wav_bytes(label: str, seconds: float) -> bytes:
 
 
 class CaseSeeder:
-    """Runs the four demo cases of the bureau that do not exist yet; ``count`` is told of each case it opens."""
+    """Runs the demo cases of the bureau that do not exist yet; ``count`` is told of each case it opens."""
 
     def __init__(self, *, agency: Agency, users: dict[str, User], count: Callable[[str], None]) -> None:
         self.agency = agency
@@ -90,6 +96,7 @@ class CaseSeeder:
             (data.SEIZURE_CASE, self.seizure),
             (data.INSPECTION_CASE, self.inspection),
             (data.LICENCE_CASE, self.licence),
+            (data.MAJOR_CASE, self.major),
         ):
             if Case.objects.filter(agency=self.agency, title=spec["title"]).exists():
                 continue
@@ -228,6 +235,28 @@ class CaseSeeder:
         )
         case_approve(actor=self.head, case=case, note="同意结案。")
         self.advance(case, "archive")  # seals the case file
+
+    def major(self, spec: dict[str, Any], case: Case) -> None:
+        """Opened, investigated on site, proposed inside the band, at 案件审查 with its handling form; sent to review,
+        past 初审 and the head's signature, and taken by the legal reviewer: 法制审核中, not decided."""
+        facts = {"facts": spec["facts"], "evidence": spec["evidence"]}
+        self.issue(case, "case_opening_approval", case_source=spec["case_source"], **facts)
+        case_approve(actor=self.head, case=case, note="同意立案，由张明远、李晓东承办。")
+        case = self.advance(case, "investigate")
+
+        self.on_site(case, "调查取证：重大危险源现场检查、询问当事人")
+        case = case_penalty_propose(
+            actor=self.officer1, case=case, amount=spec["amount"], band=spec["band"], sanctions=["fine"]
+        )
+        case = self.advance(case, "review")
+        self.issue(case, "case_handling_approval", decision=spec["proposal"], **facts)
+
+        review = review_request(actor=self.officer1, case=case, note=spec["review_note"])
+        review = review_preliminary(
+            actor=self.users["prelim"], review=review, approve=True, opinion=spec["preliminary_opinion"]
+        )
+        review = review_head_sign(actor=self.head, review=review, opinion=spec["head_opinion"])
+        review_take(actor=self.users["legal"], review=review)
 
     def seizure(self, spec: dict[str, Any], case: Case) -> None:
         case_approve(actor=self.head, case=case, note="同意实施扣押。")

@@ -646,4 +646,54 @@ LICENCE_CASE: dict[str, Any] = {
     # The two officers whose certificates include licences.
     "officers": ("officer1", "head"),
 }
-DEMO_CASES = (PENALTY_CASE, SEIZURE_CASE, INSPECTION_CASE, LICENCE_CASE)
+MAJOR_PARTY: dict[str, str] = {
+    "kind": "organisation",
+    "name": "盘锦德隆石化储运有限公司（演示）",
+    "uscc": "91211103MA0YD6H3RK",
+    "legal_representative": "周德隆",
+    "address": "盘锦市兴隆台区示例石化产业园区21号（演示地址）",
+    "phone": "0427-2830005",
+}
+# A major decision (重大执法决定): a fine of 80,000 yuan on a company, inside band 2 of XZCF-003 (50,000–100,000
+# yuan), so major only by the catalogue's threshold (ZD-001: 50,000 yuan on an organisation). It waits at 案件审查
+# with its review taken by the legal reviewer, the period running: what 杨帆 (legal) sees first after logging in.
+MAJOR_CASE: dict[str, Any] = {
+    "process_key": "penalty-general",
+    "item": "XZCF-003",
+    "title": "盘锦德隆石化储运有限公司未对重大危险源登记建档、未采取可靠安全措施案（演示）",
+    "place_address": MAJOR_PARTY["address"],
+    "party": MAJOR_PARTY,
+    "officers": ("officer1", "officer2"),
+    "case_source": "危险化学品企业专项执法检查发现",
+    "facts": (
+        "2026年危险化学品企业专项执法检查中发现，该公司储罐区（液化石油气储罐2座，总容积400立方米）构成三级重大危险源，"
+        "未进行登记建档和定期检测、评估、监控；装卸作业区可燃气体检测报警装置已停用三个月未修复，未采取可靠的安全措施，"
+        "违反了《中华人民共和国安全生产法》第三十九条第一款、第四十条第一款的规定。"
+    ),
+    "evidence": "现场检查记录、询问笔录、重大危险源辨识报告、储罐区设备台账、报警装置维修记录、现场音像记录",
+    "amount": "80000",
+    "band": 2,
+    "proposal": "拟处罚款人民币捌万元，责令限期改正",
+    "review_note": "拟对法人罚款捌万元，属于重大执法决定，送法制审核。",
+    "preliminary_opinion": "事实清楚，证据材料齐全，适用裁量基准第二档，同意报科室负责人签署后送审。",
+    "head_opinion": "同意送法规科法制审核。",
+}
+DEMO_CASES = (PENALTY_CASE, SEIZURE_CASE, INSPECTION_CASE, LICENCE_CASE, MAJOR_CASE)
+
+# Legal reviewers (法制审核人员), registered as qualified by the bureau leader, each with one training record:
+# (username, legal-profession certificate number (invented), appointed on, first time, training).
+REVIEWERS: list[tuple[str, str, dt.date, bool, dict[str, Any]]] = [
+    (
+        "legal",
+        "A20192101000123",
+        dt.date(2024, 3, 1),
+        True,
+        {
+            "held_on": dt.date(2025, 11, 20),
+            "hours": "8",
+            "topic": "重大执法决定法制审核制度和《中华人民共和国行政处罚法》适用专题培训（演示）",
+            "organiser": "盘锦市司法局",
+        },
+    ),
+]
+REVIEWER_QUALIFIER = "leader"

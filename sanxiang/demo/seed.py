@@ -3,9 +3,11 @@
 Only the bootstrap superuser ``admin`` is created directly (``User.objects.create_superuser``): a service needs an
 actor; it gets a ``user.bootstrap`` ledger entry instead, so that ``sanxiang ledger verify`` finds no row without an
 entry. Everything after it goes through the services (``agency_create``, ``department_create``, ``user_create``,
-``role_assign``, the list workflow ``entry_create``/``entry_submit``/``entry_approve``, ``officer_certificate_suspend``
-…; the demo cases through the case services, ``sanxiang.demo.cases``), so each row has its ledger entries. A second run finds every row by its natural key and calls no service, so it
-adds no ledger entry; a changed document template file is the one thing it updates (a reviewed change).
+``role_assign``, the list workflow ``entry_create``/``entry_submit``/``entry_approve``, ``officer_certificate_suspend``,
+the legal reviewers' ``reviewer_qualify``/``reviewer_training_add`` …; the demo cases through the case and review
+services, ``sanxiang.demo.cases``), so each row has its ledger entries. A second run finds every row by its natural
+key and calls no service, so it adds no ledger entry; a changed document template file is the one thing it updates (a
+reviewed change).
 
 Demo passwords are random (``secrets``), generated on the first run and kept in ``<DATA_DIR>/demo-logins.txt``
 (mode 0600, never in the repository); later runs reuse them.
@@ -68,6 +70,8 @@ from sanxiang.registry.specs import (
     RECORDING_RULES,
     TEMPLATES,
 )
+from sanxiang.review.models import ReviewerQualification, ReviewerTraining
+from sanxiang.review.services import reviewer_qualify, reviewer_training_add
 
 LOGINS_FILE = "demo-logins.txt"
 # Shown instead of a password for a demo user that exists while demo-logins.txt was lost.
@@ -197,6 +201,7 @@ class Seeder:
         )
         self.seed_recording(xlt, legal)
         self.seed_devices(xlt, self.users["office"])
+        self.seed_reviewers(xlt)  # before the cases: only a qualified reviewer can take the major case's review
         if self.cases:
             CaseSeeder(agency=xlt, users=self.users, count=self.result.count).run()
         self.result.logins = self.logins()
@@ -421,6 +426,31 @@ class Seeder:
                     device_return(actor=office, device=device, note=argument)
                 else:
                     device = device_repair(actor=office, device=device, reason=argument)
+
+    # -- legal reviewers (法制审核人员) ------------------------------------------------------------------------------------
+    def seed_reviewers(self, agency: Agency) -> None:
+        """Each demo legal reviewer registered as qualified by the leader, with one training record; a reviewer's
+        qualification row (qualified or not) and a training of the same day and topic are left as they are."""
+        leader = self.users[data.REVIEWER_QUALIFIER]
+        for username, number, appointed_on, first_time, training in data.REVIEWERS:
+            user = self.users[username]
+            if not ReviewerQualification.objects.filter(user=user, agency=agency).exists():
+                reviewer_qualify(
+                    actor=leader,
+                    user=user,
+                    agency=agency,
+                    qualified=True,
+                    first_time=first_time,
+                    appointed_on=appointed_on,
+                    legal_qualification_number=number,
+                    note="演示数据：法律职业资格证书编号为虚构。",
+                )
+                self.result.count("reviewer_qualification")
+            if not ReviewerTraining.objects.filter(
+                user=user, agency=agency, held_on=training["held_on"], topic=training["topic"]
+            ).exists():
+                reviewer_training_add(actor=leader, user=user, agency=agency, **training)
+                self.result.count("reviewer_training")
 
     # -- logins ------------------------------------------------------------------------------------------------------
     def logins(self) -> list[Login]:

@@ -1,5 +1,5 @@
-"""The demo cases: one of each kind, run through the case services, in the states the demo shows; a re-run writes
-nothing. One seed for all the checks (the documents take LibreOffice some twenty seconds)."""
+"""The demo cases: one of each kind, run through the case services, in the states the demo shows (the major one at
+legal review, taken by the reviewer); a re-run writes nothing. One seed for all the checks (the documents take LibreOffice some twenty seconds)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ from sanxiang.demo import data
 from sanxiang.demo.cases import WAV_RATE, wav_bytes
 from sanxiang.ledger.evidence import evidence_storage
 from sanxiang.ledger.models import Blob, Entry
-from sanxiang.org.models import User
+from sanxiang.org.models import Agency, User
+from sanxiang.review.catalogue import assess
+from sanxiang.review.gates import review_blocker
+from sanxiang.review.models import LegalReview, MajorAssessment, ReviewerQualification, ReviewerTraining, ReviewState
+from sanxiang.review.selectors import due_status, queues_for
+from sanxiang.review.services import reviewer_refusal
 
 
 @pytest.fixture
@@ -42,6 +47,7 @@ def case(spec: dict[str, Any]) -> Case:
 
 def counts() -> dict[str, int]:
     models: tuple[type[Any], ...] = (Case, Entry, Blob, IssuedDocument, Recording, DocumentService, CaseFile)
+    models += (LegalReview, MajorAssessment, ReviewerQualification, ReviewerTraining)
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -105,6 +111,39 @@ def test_the_demo_cases_in_every_state_and_a_rerun_writes_nothing(data_dir: Path
     assert order.services.count() == 1
     # What the re-inspection still needs is what the workspace shows: its document, certificates and a recording.
     assert any("整改复查意见书" in reason for reason in step_blockers(inspection))
+
+    # The major case: at 案件审查, major by the catalogue only (ZD-001: 80,000 yuan on a company, inside band 2), its
+    # review past 初审 and the head's signature and taken by the qualified reviewer: 法制审核中, the period running.
+    major = case(data.MAJOR_CASE)
+    assert (major.process_key, major.state, major.closed_at) == ("penalty-general", "review", None)
+    assert major.amount_proposed == 80000 and major.discretion_band == 2 and major.sanctions == ["fine"]
+    assert not major.major  # inside the band: no discretion reason
+    assessment = assess(major)
+    assert assessment.major and [r["code"] for r in assessment.reasons] == ["ZD-001"]
+    assert "对法人或者其他组织拟罚款80,000元，达到50,000元" in assessment.text
+    review = LegalReview.objects.select_related("reviewer", "preliminary_by", "head_by").get(case=major)
+    assert (review.round, review.state, review.outcome, review.decided_at) == (1, ReviewState.SUBMITTED, "", None)
+    assert review.proposal_digest == assessment.digest and all(m["ok"] for m in review.materials)
+    assert review.reviewer is not None and review.reviewer.username == "legal" and review.taken_at is not None
+    assert review.preliminary_by is not None and review.preliminary_by.username == "prelim"
+    assert review.head_by is not None and review.head_by.username == "head"
+    assert review.submitted_at is not None and review.due_on is not None
+    assert review.due_on > timezone.localdate(review.submitted_at)
+    assert due_status(review, timezone.localdate()) in ("ok", "due")
+    assert reviewer_refusal(review.reviewer, major.agency) is None
+    # What the reviewer sees first: the review in their own queue; the decision is still barred.
+    queues = {queue.key: queue for queue in queues_for(review.reviewer, major.agency)}
+    assert [r.pk for r in queues["mine"].reviews] == [review.pk] and not queues["untaken"].reviews
+    assert review_blocker(major, assessment) is not None
+    actions = list(
+        Entry.objects.filter(subject_type="review.legalreview", subject_id=str(review.pk))
+        .order_by("seq")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["review.request", "review.preliminary", "review.submit", "review.take"]
+    xlt = Agency.objects.get(name=data.XLT)
+    assert ReviewerQualification.objects.get(user=review.reviewer, agency=xlt).qualified
+    assert ReviewerTraining.objects.filter(user=review.reviewer, agency=xlt).count() == 1
 
     # Every recording is a real WAV, made with the camera its officer held, not before it was assigned, and at most
     # a minute ahead of the clock (the services allow five).

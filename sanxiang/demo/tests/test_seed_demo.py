@@ -39,10 +39,13 @@ from sanxiang.registry.selectors import (
     public_officer_by_certificate,
     recording_requirement,
 )
+from sanxiang.review.models import ReviewerQualification, ReviewerTraining
+from sanxiang.review.selectors import reviewer_share
+from sanxiang.review.services import reviewer_refusal
 
 REPO_DIR = Path(__file__).resolve().parents[3]
 MODELS: tuple[type[Any], ...] = (Agency, Department, User, RoleAssignment, Power, EnforcementItem, InspectionItem)
-MODELS += (Officer, DocumentTemplate, ComplaintChannel, Entry)
+MODELS += (Officer, DocumentTemplate, ComplaintChannel, ReviewerQualification, ReviewerTraining, Entry)
 
 
 @pytest.fixture
@@ -214,3 +217,31 @@ def test_the_av_list_and_the_body_cameras(data_dir):
     assert devices["XLT-JLY-001"].officer is not None and devices["XLT-JLY-001"].officer.name == "张明远"
     assert devices["XLT-JLY-004"].status == "under_repair"
     assert DeviceUsage.objects.filter(device=devices["XLT-JLY-003"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_legal_reviewer_is_qualified_and_trained(data_dir):
+    seed.seed(cases=False)
+    xlt = Agency.objects.get(name=data.XLT)
+    leader = User.objects.get(username=data.REVIEWER_QUALIFIER)
+    for username, number, appointed_on, first_time, training in data.REVIEWERS:
+        user = User.objects.get(username=username)
+        qualification = ReviewerQualification.objects.get(user=user, agency=xlt)
+        assert qualification.qualified and qualification.first_time is first_time
+        assert (qualification.legal_qualification_number, qualification.appointed_on) == (number, appointed_on)
+        assert qualification.updated_by == leader
+        assert reviewer_refusal(user, xlt) is None  # may take a review
+        row = ReviewerTraining.objects.get(user=user, agency=xlt)
+        assert (row.held_on, row.topic, row.organiser, row.recorded_by) == (
+            training["held_on"],
+            training["topic"],
+            training["organiser"],
+            leader,
+        )
+        assert row.hours == int(training["hours"])
+        for action, subject in (("review.reviewer_qualify", qualification), ("review.training_add", row)):
+            assert Entry.objects.filter(action=action, subject_id=str(subject.pk), actor_id=leader.pk).count() == 1
+    assert reviewer_share(xlt).meets  # one qualified reviewer for twenty officers: the 5% floor
+    before = counts()
+    seed.seed(cases=False)
+    assert counts() == before
