@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from sanxiang.cases.documents import document_issue, document_serve_record
@@ -54,6 +54,7 @@ from sanxiang.core.canonical import canonical_json, sha256_hex, to_json_value
 from sanxiang.core.errors import InvalidTransition, PermissionDenied, ValidationError
 from sanxiang.core.models import PublicationStatus
 from sanxiang.core.money import yuan_display
+from sanxiang.core.values import clean_codes, clean_text, parse_yuan
 from sanxiang.ledger.models import Blob
 from sanxiang.ledger.services import record
 from sanxiang.org.access import require_role
@@ -127,10 +128,6 @@ def _room(case: Case, room: RecordingPlace | None, errors: dict[str, list[str]])
     return fresh
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
 # --- moving the case -----------------------------------------------------------------------------------------------
 
 
@@ -153,7 +150,7 @@ def case_advance(*, actor: Any, case: Case, target: str, note: str = "") -> Case
     if transition.target in process.ends:
         case.closed_at = now
     case.save(update_fields=["state", "visit", "step_entered_at", "closed_at"])
-    note = _text(note)
+    note = clean_text(note)
     text = f"{step.name} → {process.step(transition.target).name}：{transition.name}"
     record(actor=actor, action="case.advance", subject=case, note=f"{text}（{note}）" if note else text)
     if case.closed_at is not None:
@@ -177,7 +174,7 @@ def case_approve(*, actor: Any, case: Case, note: str = "") -> CaseApproval:
         case=case,
         step_key=step.key,
         visit=case.visit,
-        note=_text(note),
+        note=clean_text(note),
         recorded_by=actor,
         recorded_at=timezone.now(),
     )
@@ -207,7 +204,7 @@ def case_fact_record(
     now = timezone.now()
     errors: dict[str, list[str]] = {}
     when = _aware(occurred_at or now, "occurred_at", "发生时间", errors, now=now)
-    note = _text(note)
+    note = clean_text(note)
     if kind == FactKind.COLLECTIVE_REQUIRED and not note:
         errors["note"] = ["请说明须集体讨论的理由。"]
     if kind == FactKind.STATEMENT_RECEIVED and not note:
@@ -264,7 +261,7 @@ def case_certificate_shown(
         )
         if reasons:
             errors["officer"] = reasons
-    place = _text(place)
+    place = clean_text(place)
     if not place:
         errors["place"] = ["请填写地点。"]
     room = _room(case, room, errors)
@@ -318,7 +315,7 @@ def case_recording_add(
     _require_step_actor(actor, case, step)
     now = timezone.now()
     errors: dict[str, list[str]] = {}
-    blob = Blob.objects.filter(pk=_text(sha256).lower()).first()
+    blob = Blob.objects.filter(pk=clean_text(sha256).lower()).first()
     if blob is None:
         errors["sha256"] = ["证据库中没有该文件：请先上传音像文件，上传完成并校验通过后再登记。"]
     row = _case_officer(case, officer)
@@ -326,7 +323,7 @@ def case_recording_add(
     ended_at = _aware(ended_at, "ended_at", "结束时间", errors, now=now)
     if "started_at" not in errors and "ended_at" not in errors and ended_at <= started_at:
         errors["ended_at"] = ["结束时间应晚于开始时间。"]
-    place = _text(place)
+    place = clean_text(place)
     if not place:
         errors["place"] = ["请填写地点。"]
     room = _room(case, room, errors)
@@ -361,7 +358,7 @@ def case_recording_add(
         started_at=started_at,
         ended_at=ended_at,
         full_process=bool(full_process),
-        note=_text(note),
+        note=clean_text(note),
         recorded_by=actor,
         recorded_at=now,
     )
@@ -378,7 +375,7 @@ def case_recording_add(
 # --- documents -----------------------------------------------------------------------------------------------------
 
 
-def _legal_basis_text(basis: Any) -> str:
+def _legal_basisclean_text(basis: Any) -> str:
     if not isinstance(basis, list):
         return ""
     parts = []
@@ -397,7 +394,7 @@ def case_document_context(case: Case) -> dict[str, Any]:
     ]
     context: dict[str, Any] = {
         "case_title": case.title,
-        "legal_basis": _legal_basis_text(case.item.legal_basis),
+        "legal_basis": _legal_basisclean_text(case.item.legal_basis),
         "officers": officers,
     }
     if party is not None:
@@ -481,16 +478,6 @@ def case_document_serve(
 # --- penalty proposal and discretion -------------------------------------------------------------------------------
 
 
-def _amount(value: Any) -> Decimal | None:
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
-        return None
-    return amount.quantize(Decimal("0.01"))
-
-
 ProposalHook = Callable[[Any, Case], object]
 _proposal_hooks: list[ProposalHook] = []
 
@@ -522,18 +509,6 @@ def proposal_digest(case: Case) -> str:
     return sha256_hex(canonical_json(to_json_value(proposal_state(case))))
 
 
-def _choices(values: Any, allowed: type[models.TextChoices], name: str, errors: dict[str, list[str]]) -> list[str]:
-    if values is None:
-        return []
-    if isinstance(values, str) or not isinstance(values, list | tuple):
-        errors[name] = ["格式不正确。"]
-        return []
-    unknown = [str(v) for v in values if v not in allowed.values]
-    if unknown:
-        errors[name] = [f"未知的选项：{'、'.join(unknown)}。"]
-    return sorted({str(v) for v in values if v in allowed.values})
-
-
 @transaction.atomic
 def case_penalty_propose(
     *,
@@ -559,10 +534,10 @@ def case_penalty_propose(
         raise InvalidTransition(f"“{step.name}”环节不能确定或变更拟处罚金额。")
     _require_step_actor(actor, case, step)
     errors: dict[str, list[str]] = {}
-    value = _amount(amount)
+    value = parse_yuan(amount)
     if value is None:
         errors["amount"] = ["请填写不为负数、最多两位小数的金额（元）；警告填 0。"]
-    reason = _text(reason)
+    reason = clean_text(reason)
     bands = case.item.discretion_benchmark if isinstance(case.item.discretion_benchmark, list) else []
     outside = ""
     if bands:
@@ -570,7 +545,7 @@ def case_penalty_propose(
             errors["band"] = [f"请选择适用的裁量档次（第1至{len(bands)}档）。"]
         elif value is not None:
             chosen = bands[band - 1]
-            low, high = _amount(chosen.get("fine_min") or ""), _amount(chosen.get("fine_max") or "")
+            low, high = parse_yuan(chosen.get("fine_min") or ""), parse_yuan(chosen.get("fine_max") or "")
             if low is not None and high is not None and not low <= value <= high:
                 outside = f"拟罚款{value:,.2f}元超出裁量基准第{band}档（{low:,.2f}—{high:,.2f}元）"
                 if not reason:
@@ -585,7 +560,7 @@ def case_penalty_propose(
             errors["amount"] = [
                 f"简易程序对{who}罚款不得超过{limit:,}元（行政处罚法第五十一条），拟罚款{value:,.2f}元应当适用一般程序。"
             ]
-    kinds = _choices(sanctions, Sanction, "sanctions", errors)
+    kinds = clean_codes(sanctions, Sanction.values, "sanctions", errors)
     if value is not None and value > 0 and Sanction.FINE not in kinds:
         kinds = sorted({*kinds, Sanction.FINE.value})
     if value is not None and value == 0 and Sanction.FINE in kinds:
@@ -594,7 +569,7 @@ def case_penalty_propose(
         errors["sanctions"] = ["请选择拟处罚种类（只给予警告的，罚款金额填 0 并选择警告）。"]
     if process.procedure == Procedure.SUMMARY and set(kinds) - {Sanction.WARNING, Sanction.FINE}:
         errors["sanctions"] = ["简易程序只能作出警告或者罚款（行政处罚法第五十一条）。"]
-    facts = _choices(circumstances, Circumstance, "circumstances", errors)
+    facts = clean_codes(circumstances, Circumstance.values, "circumstances", errors)
     if errors:
         raise ValidationError(errors)
     assert value is not None
@@ -644,7 +619,7 @@ def case_deadline_extend(*, actor: Any, case: Case, deadline_key: str, days: int
         errors["deadline_key"] = ["该期限依法不能延长。"]
     if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
         errors["days"] = ["延长天数应为正整数。"]
-    reason = _text(reason)
+    reason = clean_text(reason)
     if not reason:
         errors["reason"] = ["请说明延长理由。"]
     earlier = list(DeadlineExtension.objects.filter(case=case, deadline_key=deadline_key))

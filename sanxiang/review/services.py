@@ -8,7 +8,6 @@ refuses with a Chinese message that leaves nothing written.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +19,7 @@ from sanxiang.cases.models import Case, CaseDocument, CaseOfficer, Circumstance,
 from sanxiang.cases.processes import PROCESSES, Kind
 from sanxiang.core import calendar
 from sanxiang.core.errors import InvalidTransition, PermissionDenied, ValidationError
+from sanxiang.core.values import clean_codes, clean_text, clean_yuan, parse_amount
 from sanxiang.ledger.services import record
 from sanxiang.org.access import has_role, is_deployment_admin, require_role
 from sanxiang.org.models import Agency, Role, User
@@ -60,37 +60,7 @@ RULE_FIELDS = (
 )
 
 
-def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else ""
-
-
 # --- the catalogue (目录清单) ---------------------------------------------------------------------------------------
-
-
-def _money(value: Any, name: str, errors: dict[str, list[str]]) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        amount = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        errors[name] = ["请填写金额（元）。"]
-        return None
-    if not amount.is_finite() or amount < 0:
-        errors[name] = ["金额不能为负数。"]
-        return None
-    return amount.quantize(Decimal("0.01"))
-
-
-def _codes(values: Any, allowed: list[str], name: str, errors: dict[str, list[str]]) -> list[str]:
-    if values in (None, ""):
-        return []
-    if isinstance(values, str) or not isinstance(values, list | tuple):
-        errors[name] = ["格式不正确。"]
-        return []
-    unknown = [str(v) for v in values if v not in allowed]
-    if unknown:
-        errors[name] = [f"未知的选项：{'、'.join(unknown)}。"]
-    return sorted({str(v) for v in values if v in allowed})
 
 
 @transaction.atomic
@@ -108,7 +78,7 @@ def rule_save(
         require_role(actor, agency, CATALOGUE_KEEPERS, "只有法制审核人员或系统管理员可以维护重大执法决定目录。")
     unknown = sorted(set(data) - set(RULE_FIELDS))
     errors: dict[str, list[str]] = {name: ["不能填写该字段。"] for name in unknown}
-    code, name, basis = _text(data.get("code")), _text(data.get("name")), _text(data.get("basis"))
+    code, name, basis = clean_text(data.get("code")), clean_text(data.get("name")), clean_text(data.get("basis"))
     if not code or len(code) > 40:
         errors["code"] = ["请填写编码（不超过 40 个字符）。"]
     elif MajorDecisionRule.objects.filter(code=code).exclude(pk=rule.pk if rule is not None else 0).exists():
@@ -117,13 +87,13 @@ def rule_save(
         errors["name"] = ["请填写情形。"]
     if not basis:
         errors["basis"] = ["请填写依据。"]
-    kind = _text(data.get("case_kind"))
+    kind = clean_text(data.get("case_kind"))
     if kind and kind not in Kind.__members__.values():
         errors["case_kind"] = ["案件类别不正确。"]
-    person = _money(data.get("fine_person_min"), "fine_person_min", errors)
-    organisation = _money(data.get("fine_organisation_min"), "fine_organisation_min", errors)
-    sanctions = _codes(data.get("sanctions"), list(Sanction.values), "sanctions", errors)
-    circumstances = _codes(data.get("circumstances"), list(Circumstance.values), "circumstances", errors)
+    person = clean_yuan(data.get("fine_person_min"), "fine_person_min", errors)
+    organisation = clean_yuan(data.get("fine_organisation_min"), "fine_organisation_min", errors)
+    sanctions = clean_codes(data.get("sanctions"), Sanction.values, "sanctions", errors)
+    circumstances = clean_codes(data.get("circumstances"), Circumstance.values, "circumstances", errors)
     hearing = bool(data.get("hearing_held"))
     if not errors and person is None and organisation is None and not sanctions and not circumstances and not hearing:
         errors["__all__"] = ["请至少设定一个触发条件（罚款数额、处罚种类、听证或情形）。"]
@@ -131,7 +101,7 @@ def rule_save(
         raise ValidationError(errors)
     row = rule or MajorDecisionRule(agency=agency)
     row.code, row.name, row.basis = code, name, basis
-    row.case_kind, row.level, row.sector = kind, _text(data.get("level")), _text(data.get("sector"))
+    row.case_kind, row.level, row.sector = kind, clean_text(data.get("level")), clean_text(data.get("sector"))
     row.fine_person_min, row.fine_organisation_min = person, organisation
     row.sanctions, row.circumstances, row.hearing_held = sanctions, circumstances, hearing
     row.active = True
@@ -149,12 +119,12 @@ def rule_deactivate(*, actor: Any, rule: MajorDecisionRule, note: str) -> MajorD
             raise PermissionDenied("只有系统管理员可以维护适用于全部执法主体的目录。")
     else:
         require_role(actor, rule.agency_id, CATALOGUE_KEEPERS, "只有法制审核人员或系统管理员可以维护重大执法决定目录。")
-    if not _text(note):
+    if not clean_text(note):
         raise ValidationError({"note": ["请说明停用理由。"]})
     rule.active = False
     rule.updated_at = timezone.now()
     rule.save(update_fields=["active", "updated_at"])
-    record(actor=actor, action="review.rule_deactivate", subject=rule, note=_text(note))
+    record(actor=actor, action="review.rule_deactivate", subject=rule, note=clean_text(note))
     return rule
 
 
@@ -264,7 +234,7 @@ def review_request(*, actor: Any, case: Case, complex: bool = False, note: str =
         requested_by=actor,
         requested_at=timezone.now(),
     )
-    record(actor=actor, action="review.request", subject=review, note=_text(note) or assessment.text)
+    record(actor=actor, action="review.request", subject=review, note=clean_text(note) or assessment.text)
     return review
 
 
@@ -274,7 +244,7 @@ def review_preliminary(*, actor: Any, review: LegalReview, approve: bool, opinio
     review = _locked(review)
     require_role(actor, review.case.agency_id, (Role.PRELIMINARY_REVIEWER,), "只有初审员可以初审。")
     _state(review, ReviewState.PRELIMINARY)
-    opinion = _text(opinion)
+    opinion = clean_text(opinion)
     if not opinion:
         raise ValidationError({"opinion": ["请填写初审意见。"]})
     review.preliminary_by, review.preliminary_at, review.preliminary_opinion = actor, timezone.now(), opinion
@@ -311,7 +281,7 @@ def review_head_sign(*, actor: Any, review: LegalReview, opinion: str = "") -> L
     _state(review, ReviewState.HEAD)
     now = timezone.now()
     due = review_due(now, complex=review.complex)
-    review.head_by, review.head_at, review.head_opinion = actor, now, _text(opinion)
+    review.head_by, review.head_at, review.head_opinion = actor, now, clean_text(opinion)
     review.submitted_at, review.due_on, review.due_provisional = now, due.date, due.provisional
     review.state = ReviewState.SUBMITTED
     review.save()
@@ -364,7 +334,7 @@ def review_consult(*, actor: Any, review: LegalReview, adviser: User, question: 
     _state(review, ReviewState.SUBMITTED)
     if not has_role(adviser, review.case.agency_id, (Role.LEGAL_ADVISER,)):
         raise ValidationError({"adviser": ["该用户不是本机关的法律顾问。"]})
-    question = _text(question)
+    question = clean_text(question)
     if not question:
         raise ValidationError({"question": ["请填写咨询事项。"]})
     review.adviser, review.adviser_question = adviser, question
@@ -380,7 +350,7 @@ def review_adviser_opinion(*, actor: Any, review: LegalReview, opinion: str) -> 
     if review.adviser_id is None or review.adviser_id != getattr(actor, "pk", None):
         raise PermissionDenied("只有被征求意见的法律顾问可以出具意见。")
     _state(review, ReviewState.SUBMITTED)
-    opinion = _text(opinion)
+    opinion = clean_text(opinion)
     if not opinion:
         raise ValidationError({"opinion": ["请填写法律顾问意见。"]})
     review.adviser_opinion, review.adviser_at = opinion, timezone.now()
@@ -402,7 +372,7 @@ def _clean_checklist(checklist: Any) -> tuple[dict[str, dict[str, Any]], dict[st
         if not isinstance(value, dict) or not isinstance(value.get("ok"), bool):
             errors[f"checklist.{point.key}"] = [f"请对“{point.name}”作出判断。"]
             continue
-        opinion = _text(value.get("opinion"))
+        opinion = clean_text(value.get("opinion"))
         if not value["ok"] and not opinion:
             errors[f"checklist.{point.key}"] = [f"“{point.name}”存在问题的，须写明意见。"]
         clean[point.key] = {"ok": value["ok"], "opinion": opinion}
@@ -424,7 +394,7 @@ def review_decide(
     clean, errors = _clean_checklist(checklist)
     if outcome not in Outcome.values:
         errors["outcome"] = ["审核结论应为通过、退回补正或不通过。"]
-    opinion = _text(opinion)
+    opinion = clean_text(opinion)
     if not opinion:
         errors["opinion"] = ["请填写审核意见。"]
     if not errors:
@@ -472,7 +442,7 @@ def review_disagree(*, actor: Any, review: LegalReview, opinion: str) -> LegalRe
         raise InvalidTransition("局领导已作出协调决定，不能再次提请协调。")
     if review.reviewer_id is None:
         raise InvalidTransition("初审退回的，由承办人员补正后重新送审。")
-    opinion = _text(opinion)
+    opinion = clean_text(opinion)
     if not opinion:
         raise ValidationError({"opinion": ["请写明承办机构的意见和理由。"]})
     review.department_opinion, review.disagreed_by, review.disagreed_at = opinion, actor, timezone.now()
@@ -490,7 +460,7 @@ def review_coordinate(*, actor: Any, review: LegalReview, outcome: str, opinion:
     _state(review, ReviewState.ESCALATED)
     if outcome not in Outcome.values:
         raise ValidationError({"outcome": ["协调结论应为通过、退回补正或不通过。"]})
-    opinion = _text(opinion)
+    opinion = clean_text(opinion)
     if not opinion:
         raise ValidationError({"opinion": ["请填写协调意见。"]})
     from sanxiang.cases.workflow import proposal_digest
@@ -536,7 +506,7 @@ def reviewer_qualify(
 ) -> ReviewerQualification:
     """登记 a legal reviewer's qualification (by a leader or the administrator)."""
     require_role(actor, agency, (Role.LEADER, Role.ADMINISTRATOR), "只有局领导或系统管理员可以登记审核人员资格。")
-    number = _text(legal_qualification_number)
+    number = clean_text(legal_qualification_number)
     errors: dict[str, list[str]] = {}
     if not has_role(user, agency, (Role.LEGAL_REVIEWER,)):
         errors["user"] = ["该用户不是本机关的法制审核人员。"]
@@ -550,7 +520,7 @@ def reviewer_qualify(
         user=user, agency=agency
     )
     row.qualified, row.first_time, row.appointed_on = bool(qualified), bool(first_time), appointed_on
-    row.legal_qualification_number, row.note = number, _text(note)
+    row.legal_qualification_number, row.note = number, clean_text(note)
     row.updated_by, row.updated_at = actor, timezone.now()
     row.save()
     record(
@@ -570,12 +540,12 @@ def reviewer_training_add(
     errors: dict[str, list[str]] = {}
     if not has_role(user, agency, (Role.LEGAL_REVIEWER,)):
         errors["user"] = ["该用户不是本机关的法制审核人员。"]
-    amount = _money(hours, "hours", errors)
+    amount = parse_amount(hours)
     if amount is None or amount <= 0:
         errors["hours"] = ["请填写学时。"]
-    if not _text(topic):
+    if not clean_text(topic):
         errors["topic"] = ["请填写培训内容。"]
-    if not _text(organiser):
+    if not clean_text(organiser):
         errors["organiser"] = ["请填写组织单位。"]
     if not isinstance(held_on, dt.date):
         errors["held_on"] = ["请填写培训日期。"]
@@ -586,8 +556,8 @@ def reviewer_training_add(
         agency=agency,
         held_on=held_on,
         hours=amount,
-        topic=_text(topic),
-        organiser=_text(organiser),
+        topic=clean_text(topic),
+        organiser=clean_text(organiser),
         recorded_by=actor,
         recorded_at=timezone.now(),
     )
@@ -621,21 +591,21 @@ def collective_record(
     if assessment.major and passed_review(case, assessment.digest) is None:
         raise InvalidTransition("重大执法决定应当先经法制审核通过，再提交集体讨论。")
     errors: dict[str, list[str]] = {}
-    names = [_text(a) for a in attendees if _text(a)] if isinstance(attendees, list) else []
+    names = [clean_text(a) for a in attendees if clean_text(a)] if isinstance(attendees, list) else []
     if len(names) < 3:
         errors["attendees"] = ["请填写出席人员（不少于三人）。"]
     clean_opinions = []
     for index, item in enumerate(opinions if isinstance(opinions, list) else []):
-        name = _text(item.get("name")) if isinstance(item, dict) else ""
-        opinion = _text(item.get("opinion")) if isinstance(item, dict) else ""
+        name = clean_text(item.get("name")) if isinstance(item, dict) else ""
+        opinion = clean_text(item.get("opinion")) if isinstance(item, dict) else ""
         if not name or not opinion:
             errors[f"opinions.{index}"] = ["每条意见须写明发言人和意见。"]
         clean_opinions.append({"name": name, "opinion": opinion})
     if not clean_opinions:
         errors["opinions"] = ["请记录出席人员的意见。"]
-    if not _text(conclusion):
+    if not clean_text(conclusion):
         errors["conclusion"] = ["请填写讨论结论。"]
-    if not _text(place) or not _text(host):
+    if not clean_text(place) or not clean_text(host):
         errors["host"] = ["请填写地点和主持人。"]
     if not isinstance(held_at, dt.datetime) or timezone.is_naive(held_at):
         errors["held_at"] = ["请填写讨论时间。"]
@@ -650,11 +620,11 @@ def collective_record(
         case=case,
         proposal_digest=assessment.digest,
         held_at=held_at,
-        place=_text(place),
-        host=_text(host),
+        place=clean_text(place),
+        host=clean_text(host),
         attendees=names,
         opinions=clean_opinions,
-        conclusion=_text(conclusion),
+        conclusion=clean_text(conclusion),
         record=document.document if document else None,
         recorded_by=actor,
         recorded_at=timezone.now(),
