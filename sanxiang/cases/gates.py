@@ -13,8 +13,9 @@ Gates are of two sorts:
 * **asserted** by the person who takes the transition (``violation_established``, ``hazard_found``, ``rectified``…):
   choosing "整改合格" is the officer's finding; the ledger entry of the transition records who found it and when.
 
-``legal_review_passed`` belongs to the legal review (``review`` app): a case not marked major needs no review; for a
-major case the gate asks the check registered with ``register_gate`` (until one is, a major case cannot pass).
+``legal_review_passed`` and the two collective-discussion gates belong to the legal review (``review`` app), which
+decides what is major; it registers their checks with ``register_gate``. Until it does, those gates refuse: a decision
+can never pass for want of a check.
 """
 
 from __future__ import annotations
@@ -78,29 +79,8 @@ def _head_approved(ctx: GateContext) -> str | None:
     return f"“{ctx.step.name}”须经行政机关负责人批准（尚无批准记录）。"
 
 
-def _legal_review_default(ctx: GateContext) -> str | None:
-    if not ctx.case.major:
-        return None
-    return "本案属于重大执法决定，须经法制审核通过后方可作出决定（尚无审核通过的记录）。"
-
-
-def collective_required(case: Case) -> bool:
-    return case.major or CaseFact.objects.filter(case=case, kind=FactKind.COLLECTIVE_REQUIRED).exists()
-
-
-def _collective_required(ctx: GateContext) -> str | None:
-    if collective_required(ctx.case):
-        return None
-    return "本案未列为重大案件，也没有须集体讨论的记录。"
-
-
-def _collective_held(ctx: GateContext) -> str | None:
-    if not collective_required(ctx.case):
-        return None
-    held = CaseDocument.objects.filter(
-        case=ctx.case, step_key="collective", document__template_code="collective_discussion_record"
-    ).exists()
-    return None if held else "本案须经行政机关负责人集体讨论决定（尚无集体讨论记录）。"
+def _review_not_installed(ctx: GateContext) -> str | None:
+    return "法制审核模块未启用，无法确认本案是否须经法制审核或集体讨论（sanxiang.review 未安装）。"
 
 
 def _hearing_requested(ctx: GateContext) -> str | None:
@@ -176,9 +156,10 @@ def _extension_approved(ctx: GateContext) -> str | None:
 
 GATE_CHECKS: dict[str, GateCheck] = {
     "head_approved": _head_approved,
-    "legal_review_passed": _legal_review_default,
-    "collective_discussion_required": _collective_required,
-    "collective_discussion_held": _collective_held,
+    # the legal review's (registered by ``ReviewConfig.ready``)
+    "legal_review_passed": _review_not_installed,
+    "collective_discussion_required": _review_not_installed,
+    "collective_discussion_held": _review_not_installed,
     "hearing_requested": _hearing_requested,
     "statement_period_over": _statement_period_over,
     "within_summary_limits": _within_summary_limits,

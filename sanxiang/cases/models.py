@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import models
 
 from sanxiang.ledger.models import Blob
+from sanxiang.org.fields import user_fk
 from sanxiang.org.models import Agency
 from sanxiang.registry.models import Device, EnforcementItem, Officer, RecordingPlace
 
@@ -67,9 +67,7 @@ class IssuedDocument(models.Model):
     number = models.CharField("文书编号", max_length=60, unique=True)
     docx = models.ForeignKey(Blob, verbose_name="文书（.docx）", on_delete=models.PROTECT, related_name="+")
     pdf = models.ForeignKey(Blob, verbose_name="文书（PDF）", on_delete=models.PROTECT, related_name="+")
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="制发人", on_delete=models.PROTECT, related_name="+"
-    )
+    issued_by = user_fk("制发人")
     issued_at = models.DateTimeField("制发时间")
     subject = models.CharField("所属事项", max_length=100, help_text="如 cases.case:12")
     context_sha256 = models.CharField("填充数据摘要", max_length=64, help_text="填充数据规范 JSON 的 SHA-256")
@@ -106,9 +104,7 @@ class DocumentService(models.Model):
     receipt = models.ForeignKey(
         Blob, verbose_name="送达回证", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_fk("记录人")
     recorded_at = models.DateTimeField("记录时间")
 
     class Meta:
@@ -171,9 +167,7 @@ class Case(models.Model):
     )
     step_entered_at = models.DateTimeField("进入当前环节时间", null=True, blank=True)
     opened_at = models.DateTimeField("立案时间")
-    opened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="立案人", on_delete=models.PROTECT, related_name="+"
-    )
+    opened_by = user_fk("立案人")
     amount_proposed = models.DecimalField("拟罚款金额（元）", max_digits=14, decimal_places=2, null=True, blank=True)
     discretion_band = models.PositiveSmallIntegerField(
         "适用裁量档次", null=True, blank=True, help_text="执法事项裁量基准中的第几档（从 1 起）"
@@ -273,33 +267,17 @@ class CaseOfficer(models.Model):
     case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="officers")
     officer = models.ForeignKey(Officer, verbose_name="执法人员", on_delete=models.PROTECT, related_name="case_roles")
     assigned_at = models.DateTimeField("指派时间")
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="指派人", on_delete=models.PROTECT, related_name="+"
-    )
+    assigned_by = user_fk("指派人")
     active = models.BooleanField("承办中", default=True)
     recusal_applicant = models.CharField("回避申请人", max_length=100, blank=True, default="")
     recusal_reason = models.TextField("回避理由", blank=True, default="")
-    recusal_requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="回避申请登记人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    recusal_requested_by = user_fk("回避申请登记人", optional=True)
     recusal_requested_at = models.DateTimeField("回避申请时间", null=True, blank=True)
     recusal_decision = models.CharField(
         "回避决定", max_length=16, choices=RecusalDecision.choices, blank=True, default=""
     )
     recusal_note = models.TextField("回避决定说明", blank=True, default="")
-    recusal_decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="回避决定人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    recusal_decided_by = user_fk("回避决定人", optional=True)
     recusal_decided_at = models.DateTimeField("回避决定时间", null=True, blank=True)
 
     class Meta:
@@ -323,9 +301,7 @@ class StepRecordBase(models.Model):
     case = models.ForeignKey(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="+")
     step_key = models.CharField("环节", max_length=40)
     visit = models.PositiveIntegerField("环节序号")
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_fk("记录人")
     recorded_at = models.DateTimeField("记录时间")
 
     class Meta:
@@ -450,9 +426,7 @@ class DeadlineExtension(models.Model):
     deadline_key = models.CharField("期限", max_length=40)
     days = models.PositiveIntegerField("延长天数")
     reason = models.TextField("延长理由")
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="批准人", on_delete=models.PROTECT, related_name="+"
-    )
+    approved_by = user_fk("批准人")
     approved_at = models.DateTimeField("批准时间")
 
     class Meta:
@@ -470,9 +444,7 @@ class CaseFile(models.Model):
     case = models.OneToOneField(Case, verbose_name="案件", on_delete=models.PROTECT, related_name="case_file")
     manifest = models.JSONField("卷内目录")
     manifest_sha256 = models.CharField("卷内目录摘要", max_length=64)
-    sealed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="归档人", on_delete=models.PROTECT, related_name="+"
-    )
+    sealed_by = user_fk("归档人")
     sealed_at = models.DateTimeField("归档时间")
 
     class Meta:

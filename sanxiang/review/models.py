@@ -13,10 +13,10 @@ Rows are written only by ``review.services``, each with its ledger entry.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 from sanxiang.cases.models import Case, IssuedDocument
+from sanxiang.org.fields import user_fk
 from sanxiang.org.models import Agency
 
 
@@ -67,9 +67,7 @@ class MajorAssessment(models.Model):
     proposal_digest = models.CharField("拟决定摘要", max_length=64)
     major = models.BooleanField("属于重大执法决定")
     reasons = models.JSONField("命中情形", default=list, help_text="[{code, name, reason}]")
-    assessed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="评估人", on_delete=models.PROTECT, related_name="+"
-    )
+    assessed_by = user_fk("评估人")
     assessed_at = models.DateTimeField("评估时间")
 
     class Meta:
@@ -111,50 +109,20 @@ class LegalReview(models.Model):
     state = models.CharField("状态", max_length=16, choices=ReviewState.choices)
     complex = models.BooleanField("情况复杂", default=False)
     materials = models.JSONField("送审材料核对", default=list, help_text="[{item, ok, detail}]")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="送审人", on_delete=models.PROTECT, related_name="+"
-    )
+    requested_by = user_fk("送审人")
     requested_at = models.DateTimeField("送审时间")
-    preliminary_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="初审人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    preliminary_by = user_fk("初审人", optional=True)
     preliminary_at = models.DateTimeField("初审时间", null=True, blank=True)
     preliminary_opinion = models.TextField("初审意见", blank=True, default="")
-    head_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="科室负责人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    head_by = user_fk("科室负责人", optional=True)
     head_at = models.DateTimeField("签署时间", null=True, blank=True)
     head_opinion = models.TextField("科室负责人意见", blank=True, default="")
     submitted_at = models.DateTimeField("提交法制审核时间", null=True, blank=True)
     due_on = models.DateField("审核期限", null=True, blank=True)
     due_provisional = models.BooleanField("期限为暂定", default=False)
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="审核人员",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    reviewer = user_fk("审核人员", optional=True)
     taken_at = models.DateTimeField("承办时间", null=True, blank=True)
-    adviser = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="法律顾问",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    adviser = user_fk("法律顾问", optional=True)
     adviser_question = models.TextField("咨询事项", blank=True, default="")
     adviser_opinion = models.TextField("法律顾问意见", blank=True, default="")
     adviser_at = models.DateTimeField("法律顾问意见时间", null=True, blank=True)
@@ -164,23 +132,9 @@ class LegalReview(models.Model):
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     overdue = models.BooleanField("超期", default=False)
     department_opinion = models.TextField("承办机构意见（不同意审核意见）", blank=True, default="")
-    disagreed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="提请协调人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    disagreed_by = user_fk("提请协调人", optional=True)
     disagreed_at = models.DateTimeField("提请协调时间", null=True, blank=True)
-    coordinated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="协调决定人",
-        on_delete=models.PROTECT,
-        related_name="+",
-        null=True,
-        blank=True,
-    )
+    coordinated_by = user_fk("协调决定人", optional=True)
     coordinated_at = models.DateTimeField("协调决定时间", null=True, blank=True)
     coordinated_outcome = models.CharField("协调结论", max_length=8, choices=Outcome.choices, blank=True, default="")
     coordinated_opinion = models.TextField("协调意见", blank=True, default="")
@@ -204,18 +158,14 @@ class ReviewerQualification(models.Model):
     """A legal reviewer's qualification in an agency (plan 二(三)2(2)): first-time reviewers must hold the
     legal-profession qualification (法律职业资格)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人员", on_delete=models.PROTECT, related_name="+"
-    )
+    user = user_fk("审核人员")
     agency = models.ForeignKey(Agency, verbose_name="机关", on_delete=models.PROTECT, related_name="+")
     qualified = models.BooleanField("具备审核资格", default=False)
     first_time = models.BooleanField("初次从事法制审核", default=True)
     legal_qualification_number = models.CharField("法律职业资格证书编号", max_length=40, blank=True, default="")
     appointed_on = models.DateField("任职日期")
     note = models.TextField("备注", blank=True, default="")
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
-    )
+    updated_by = user_fk("登记人")
     updated_at = models.DateTimeField("登记时间")
 
     class Meta:
@@ -231,17 +181,13 @@ class ReviewerQualification(models.Model):
 class ReviewerTraining(models.Model):
     """A training a reviewer attended (培训记录)."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人员", on_delete=models.PROTECT, related_name="+"
-    )
+    user = user_fk("审核人员")
     agency = models.ForeignKey(Agency, verbose_name="机关", on_delete=models.PROTECT, related_name="+")
     held_on = models.DateField("培训日期")
     hours = models.DecimalField("学时", max_digits=5, decimal_places=1)
     topic = models.CharField("培训内容", max_length=200)
     organiser = models.CharField("组织单位", max_length=100)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_fk("登记人")
     recorded_at = models.DateTimeField("登记时间")
 
     class Meta:
@@ -261,9 +207,7 @@ class RecordKind(models.TextChoices):
 class ReviewerRecord(models.Model):
     """责任追究: an overdue opinion, or one reversed by the leaders' coordinated decision, against the reviewer."""
 
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人员", on_delete=models.PROTECT, related_name="+"
-    )
+    reviewer = user_fk("审核人员")
     review = models.ForeignKey(LegalReview, verbose_name="法制审核", on_delete=models.PROTECT, related_name="+")
     kind = models.CharField("类别", max_length=16, choices=RecordKind.choices)
     note = models.TextField("说明")
@@ -297,9 +241,7 @@ class CollectiveDiscussion(models.Model):
         null=True,
         blank=True,
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
-    )
+    recorded_by = user_fk("记录人")
     recorded_at = models.DateTimeField("记录时间")
 
     class Meta:

@@ -348,13 +348,37 @@ def test_outside_the_discretion_band_needs_a_reason_and_makes_the_case_major(cas
     assert "须经法制审核通过" in str(refused.value)
 
 
-def test_hearing_request_after_five_working_days_is_refused(case_world: CaseWorld) -> None:
+def test_a_hearing_request_counts_from_service_and_leads_to_the_hearing(case_world: CaseWorld) -> None:
     from sanxiang.cases.gates import statement_deadline
+    from sanxiang.core import calendar
 
-    case = case_world.open()
-    assert statement_deadline(case) is None
-    with pytest.raises(InvalidTransition):
-        case_fact_record(actor=case_world.bureau.officer, case=case, kind=FactKind.HEARING_REQUESTED)
+    w, b = case_world, case_world.bureau
+    case = w.open()
+    with pytest.raises(InvalidTransition):  # only at the notice step
+        case_fact_record(actor=b.officer, case=case, kind=FactKind.HEARING_REQUESTED)
+    issue(w, case, "case_opening_approval", case_source="举报", **FACTS)
+    case_approve(actor=b.head, case=case)
+    case = advance(w, case, "investigate")
+    w.on_site(case)
+    case_penalty_propose(actor=b.officer, case=case, amount="20000", band=1)
+    case = advance(w, case, "review")
+    issue(w, case, "case_handling_approval", decision="拟罚款人民币贰万元", **FACTS)
+    case = advance(w, case, "notify")
+    notice = issue(
+        w, case, "penalty_notice", decision="拟罚款", contact_person="王建国", contact_phone="0427-2825001", **FACTS
+    )
+    with pytest.raises(ValidationError, match="尚未送达"):  # the five days run from service
+        case_fact_record(actor=b.officer, case=case, kind=FactKind.HEARING_REQUESTED)
+    served = timezone.now()
+    case_document_serve(
+        actor=b.officer, case=case, document=notice, method="direct", served_at=served, recipient="周示例"
+    )
+    deadline = statement_deadline(case)
+    assert deadline == calendar.add_working_days(timezone.localdate(served), 5)
+    case_fact_record(actor=b.officer, case=case, kind=FactKind.HEARING_REQUESTED, note="当事人书面要求听证")
+    with pytest.raises(ValidationError, match="当事人已要求听证"):  # no decision without the hearing
+        advance(w, case, "decide")
+    assert advance(w, case, "hearing").state == "hearing"
 
 
 def test_inspection_with_a_rectification_order_closes_after_reinspection(case_world: CaseWorld) -> None:

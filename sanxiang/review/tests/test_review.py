@@ -438,3 +438,13 @@ def test_training_and_catalogue_lines_keep_to_their_people_and_agency(case_world
             rule=national,
             data={"code": "ZD-001", "name": "改", "basis": "x", "fine_person_min": "1"},
         )
+
+
+def test_the_review_app_owns_the_decision_gates() -> None:
+    """The cases app leaves these gates to the review; without its checks they would refuse every decision."""
+    from sanxiang.cases.gates import DECISION_GATES, GATE_CHECKS
+    from sanxiang.review import gates
+
+    assert GATE_CHECKS["legal_review_passed"] is gates.legal_review_passed
+    assert GATE_CHECKS["collective_discussion_required"] is gates.collective_discussion_required
+    assert {GATE_CHECKS[key] for key in DECISION_GATES} == {gates.legal_review_passed, gates.collective_discussion_held}
