@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
@@ -53,10 +53,19 @@ STATEMENT_DAYS = 5  # 行政处罚法 art. 64: ask for a hearing within five (wo
 
 @dataclass(frozen=True)
 class GateContext:
+    """What a gate check reads: the case, its process and step, the moment; and a memo for what several gates of one
+    evaluation compute alike (the legal review's assessment of the proposal)."""
+
     case: Case
     process: Process
     step: Step
     now: dt.datetime
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def remember(self, key: str, compute: Callable[[], Any]) -> Any:
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
     @property
     def today(self) -> dt.date:
@@ -247,14 +256,17 @@ def _full_process_gaps(recordings: list[Recording], must_cover: list[dt.datetime
     return problems
 
 
-def step_blockers(case: Case, *, now: dt.datetime | None = None) -> list[str]:
-    """Everything that keeps the current step of ``case`` from completing, in Chinese (empty: it may complete)."""
-    now = now or timezone.now()
+def _context(case: Case, now: dt.datetime | None) -> GateContext:
     process = PROCESSES[case.process_key]
-    step = process.step(case.state)
+    return GateContext(case=case, process=process, step=process.step(case.state), now=now or timezone.now())
+
+
+def step_blockers(case: Case, *, now: dt.datetime | None = None, ctx: GateContext | None = None) -> list[str]:
+    """Everything that keeps the current step of ``case`` from completing, in Chinese (empty: it may complete)."""
+    ctx = ctx or _context(case, now)
+    process, step = ctx.process, ctx.step
     if case.state in process.ends:
         return ["案件已办结。"]
-    ctx = GateContext(case=case, process=process, step=step, now=now)
     reasons: list[str] = []
     eligible = eligible_officer_ids(case, ctx.today)
     if len(eligible) < MIN_OFFICERS:
@@ -314,15 +326,12 @@ def actor_reason(actor: Any, case: Case, step: Step) -> str | None:
 
 def transition_blockers(case: Case, transition: Transition, *, actor: Any, now: dt.datetime | None = None) -> list[str]:
     """Everything that keeps ``actor`` from taking ``transition`` now (empty: it may)."""
-    now = now or timezone.now()
-    process = PROCESSES[case.process_key]
-    step = process.step(case.state)
+    ctx = _context(case, now)
     reasons: list[str] = []
-    who = actor_reason(actor, case, step)
+    who = actor_reason(actor, case, ctx.step)
     if who:
         reasons.append(who)
-    reasons.extend(step_blockers(case, now=now))
-    ctx = GateContext(case=case, process=process, step=step, now=now)
+    reasons.extend(step_blockers(case, ctx=ctx))
     reasons.extend(r for r in gate_reasons(ctx, transition.gates) if r not in reasons)
     return reasons
 

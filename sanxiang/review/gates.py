@@ -35,8 +35,14 @@ def review_blocker(case: Case, assessment: Assessment) -> str | None:
     return why + "（尚无审核通过的记录）。"
 
 
+def _assessment(ctx: GateContext) -> Assessment:
+    """The proposal's assessment, once per evaluation of a case's gates."""
+    assessment: Assessment = ctx.remember("review.assessment", lambda: assess(ctx.case))
+    return assessment
+
+
 def legal_review_passed(ctx: GateContext) -> str | None:
-    return review_blocker(ctx.case, assess(ctx.case))
+    return review_blocker(ctx.case, _assessment(ctx))
 
 
 def collective_required(case: Case, assessment: Assessment | None = None) -> bool:
@@ -46,11 +52,13 @@ def collective_required(case: Case, assessment: Assessment | None = None) -> boo
 
 
 def collective_discussion_required(ctx: GateContext) -> str | None:
-    return None if collective_required(ctx.case) else "本案不属于重大执法决定，也没有须集体讨论的记录。"
+    return (
+        None if collective_required(ctx.case, _assessment(ctx)) else "本案不属于重大执法决定，也没有须集体讨论的记录。"
+    )
 
 
 def collective_discussion_held(ctx: GateContext) -> str | None:
-    assessment = assess(ctx.case)
+    assessment = _assessment(ctx)
     if not collective_required(ctx.case, assessment):
         return None
     if CollectiveDiscussion.objects.filter(case=ctx.case, proposal_digest=assessment.digest).exists():

@@ -448,3 +448,25 @@ def test_the_review_app_owns_the_decision_gates() -> None:
     assert GATE_CHECKS["legal_review_passed"] is gates.legal_review_passed
     assert GATE_CHECKS["collective_discussion_required"] is gates.collective_discussion_required
     assert {GATE_CHECKS[key] for key in DECISION_GATES} == {gates.legal_review_passed, gates.collective_discussion_held}
+
+
+def test_one_assessment_per_evaluation_of_a_case_gates(
+    decided_then_changed: tuple[CaseWorld, Case, IssuedDocument], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The decision step's two gates and the transition's read the same assessment (its queries once, not twice)."""
+    from sanxiang.cases.gates import transition_blockers
+    from sanxiang.cases.processes import PROCESSES
+    from sanxiang.review import gates
+
+    w, case, _decision = decided_then_changed
+    calls: list[int] = []
+
+    def counted(case: Case, **kwargs: Any) -> Any:
+        calls.append(case.pk)
+        return assess(case, **kwargs)
+
+    monkeypatch.setattr(gates, "assess", counted)
+    (to_serve,) = PROCESSES[case.process_key].exits("decide")
+    reasons = transition_blockers(case, to_serve, actor=w.bureau.head)
+    assert any("须经法制审核通过" in r for r in reasons)
+    assert calls == [case.pk]
