@@ -65,6 +65,8 @@ DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 PDF_TYPE = "application/pdf"
 CONVERT_TIMEOUT = 120  # seconds; a decision converts in ~1.5 s, a cold first start in ~3 s
 AUTO_FILLED = ("agency_name", "document_number", "date")
+# A recorded moment may be this far ahead of the server (device clocks run ahead).
+FUTURE_SLACK = dt.timedelta(minutes=5)
 
 
 class DocumentConversionError(SanxiangError):
@@ -419,7 +421,7 @@ def document_serve_record(
         errors["served_at"] = ["送达时间须带时区。"]
     elif served_at < document.issued_at:
         errors["served_at"] = ["送达时间不能早于文书制发时间。"]
-    elif served_at > timezone.now() + dt.timedelta(minutes=5):
+    elif served_at > timezone.now() + FUTURE_SLACK:
         errors["served_at"] = ["送达时间不能晚于当前时间。"]
     if errors:
         raise ValidationError(errors)

@@ -28,7 +28,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sanxiang.cases.documents import document_issue, document_serve_record
+from sanxiang.cases.documents import FUTURE_SLACK, document_issue, document_serve_record
 from sanxiang.cases.gates import actor_reason, summary_limit, transition_blockers
 from sanxiang.cases.models import (
     Case,
@@ -68,7 +68,6 @@ DOCUMENT_KIND = {
     Kind.INSPECTION: DocumentKind.INSPECTION,
     Kind.LICENCE: DocumentKind.LICENCE,
 }
-FUTURE_SLACK = dt.timedelta(minutes=5)  # device clocks run a little ahead
 # Facts, and the steps at which they are recorded.
 FACT_STEPS: dict[str, tuple[str, ...]] = {
     FactKind.HEARING_REQUESTED: ("notify",),
