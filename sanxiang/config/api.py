@@ -148,6 +148,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     # Imported here so that the app modules (and their models) load after Django is set up.
+    from sanxiang.complaints import apis as complaints_apis
+    from sanxiang.disclosure import apis as disclosure_apis
+    from sanxiang.exchange import apis as exchange_apis
     from sanxiang.ledger.apis import router as ledger_router
     from sanxiang.ledger.evidence_apis import build_router as build_evidence_router
     from sanxiang.org.apis import router as org_router
@@ -158,6 +161,9 @@ def _register_routers() -> None:
     api.add_router("/staff/", org_router)
     api.add_router("/evidence/", build_evidence_router())
     api.add_router("/ledger/", ledger_router)
+    for app_apis in (disclosure_apis, complaints_apis, exchange_apis):
+        api.add_router("/public/", app_apis.public_router)
+        api.add_router("/staff/", app_apis.staff_router)
 
 
 _register_routers()

@@ -7,6 +7,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("staff/review/", include("sanxiang.review.urls")),
+    path("staff/disclosure/", include("sanxiang.disclosure.urls")),
+    path("staff/complaints/", include("sanxiang.complaints.urls")),
+    path("staff/exchange/", include("sanxiang.exchange.urls")),
     path("staff/", include("sanxiang.workspace.urls")),
     path("", include("sanxiang.portal.urls")),
 ]

@@ -102,3 +102,22 @@ def register_blob_access(check: BlobAccessCheck) -> None:
 def may_read_blob(user: Any, sha256: str) -> bool:
     """Whether no registered check refuses ``user`` the blob ``sha256`` (staff status is checked by the caller)."""
     return all(check(user, sha256) is not False for check in _blob_access_checks)
+
+
+# --- who wants to know what was recorded: e.g. the outbox of pushes to other platforms -------------------------------
+# A listener runs inside the recording transaction, after the entry is written, so whatever it writes (an outbox row)
+# commits or rolls back with the change and its entry. It must not fail for subjects it does not care about.
+
+RecordListener = Callable[[Any, Any], None]
+_record_listeners: list[RecordListener] = []
+
+
+def register_record_listener(listener: RecordListener) -> None:
+    """``listener(entry, subject)`` is called for every entry appended by ``record`` or ``record_many``."""
+    if listener not in _record_listeners:
+        _record_listeners.append(listener)
+
+
+def notify_recorded(entry: Any, subject: Any) -> None:
+    for listener in _record_listeners:
+        listener(entry, subject)

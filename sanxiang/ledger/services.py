@@ -21,7 +21,7 @@ from sanxiang.core.canonical import JSONValue, state_digest
 from sanxiang.ledger import merkle
 from sanxiang.ledger.leaves import LEAF_VERSION, leaf_bytes
 from sanxiang.ledger.models import Entry, Node
-from sanxiang.ledger.registry import Ledgered, registration
+from sanxiang.ledger.registry import Ledgered, notify_recorded, registration
 from sanxiang.ledger.selectors import DatabaseNodes
 
 # pg_advisory_xact_lock key for appends ("sanxiang" in ASCII, truncated to a signed 64-bit integer).
@@ -247,6 +247,7 @@ def record(
         cursor.execute(_INSERT_ENTRY, _entry_row(entry, prepare, prepare.time(now)))
         cursor.executemany(_INSERT_NODE, nodes)
     _schedule_checkpoint_on_commit()
+    notify_recorded(entry, subject)
     return entry
 
 
@@ -333,4 +334,6 @@ def record_many(
         for i in range(0, len(nodes), _INSERT_BATCH):
             cursor.executemany(_INSERT_NODE, nodes[i : i + _INSERT_BATCH])
     _schedule_checkpoint_on_commit()
+    for entry, subject in zip(entries, subjects, strict=True):
+        notify_recorded(entry, subject)
     return entries

@@ -2,7 +2,7 @@
 
 import re
 
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from sanxiang.cases.processes import PROCESSES
 from sanxiang.portal import document_views, ledger_views, views
@@ -63,6 +63,8 @@ urlpatterns = [
     path("templates/<int:pk>/download/", views.template_download, name="template-download"),
     path("agencies/<int:pk>/agreement/", views.agency_agreement, name="agency-agreement"),
     path("ledger/", ledger_views.ledger_home, name="ledger"),
+    path("", include("sanxiang.portal.publication_urls")),
+    path("", include("sanxiang.portal.complaint_urls")),
     path("<listkey:list_key>/", views.entry_list, name="list"),
     path("<listkey:list_key>/<int:pk>/", views.entry_detail, name="detail"),
 ]

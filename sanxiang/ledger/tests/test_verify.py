@@ -11,6 +11,8 @@ import contextlib
 import datetime as dt
 import decimal
 import hashlib
+import importlib
+import importlib.util
 import io
 import uuid
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection, models, transaction
@@ -283,8 +286,20 @@ def world(ledgered_bureau: Bureau) -> Bureau:
     )
     licence = case_advance(actor=bureau.officer, case=licence, target="reject")
     case_advance(actor=bureau.head, case=licence, target="archive")
+    extend_world(bureau)
     checkpoint_sign()
     return bureau
+
+
+def extend_world(bureau: Bureau) -> None:
+    """Let each app add rows of its own ledgered models: ``sanxiang/<app>/tests/ledger_world.py`` with
+    ``extend(bureau)``, called after the rows above exist (the apps above registry may build on the cases)."""
+    for config in apps.get_app_configs():
+        name = f"{config.name}.tests.ledger_world"
+        if not config.name.startswith("sanxiang.") or importlib.util.find_spec(f"{config.name}.tests") is None:
+            continue
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name).extend(bureau)
 
 
 @contextlib.contextmanager
