@@ -247,3 +247,23 @@ NINJA_PAGINATION_PER_PAGE = 20
 # Legal review (重大执法决定法制审核). The plan's stated direction: review every decision made outside the summary
 # procedure, not only those in the major-decision catalogue.
 SANXIANG_REVIEW_ALL_GENERAL = env_bool("SANXIANG_REVIEW_ALL_GENERAL", False)
+
+# Post-enforcement disclosure (事后公开): working days from the decision to publication (国办发〔2018〕118号), from a
+# decision's revocation to withdrawal (行政处罚法第四十八条), and how long a publication stays online (local rules).
+SANXIANG_PUBLISH_LICENCE_PENALTY_DAYS = env_int("SANXIANG_PUBLISH_LICENCE_PENALTY_DAYS", 7)
+SANXIANG_PUBLISH_OTHER_DAYS = env_int("SANXIANG_PUBLISH_OTHER_DAYS", 20)
+SANXIANG_WITHDRAW_DAYS = env_int("SANXIANG_WITHDRAW_DAYS", 3)
+SANXIANG_RETENTION_ORGANISATION_YEARS = env_int("SANXIANG_RETENTION_ORGANISATION_YEARS", 5)
+SANXIANG_RETENTION_PERSON_YEARS = env_int("SANXIANG_RETENTION_PERSON_YEARS", 3)
+
+# Complaints (监督举报): the public form's limits and the reply time limit in working days.
+SANXIANG_COMPLAINT_RATE_PER_HOUR = env_int("SANXIANG_COMPLAINT_RATE_PER_HOUR", 5)
+SANXIANG_COMPLAINT_MAX_CHARS = env_int("SANXIANG_COMPLAINT_MAX_CHARS", 5000)
+SANXIANG_COMPLAINT_MAX_ATTACHMENTS = env_int("SANXIANG_COMPLAINT_MAX_ATTACHMENTS", 3)
+SANXIANG_COMPLAINT_MAX_ATTACHMENT_BYTES = env_int("SANXIANG_COMPLAINT_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+SANXIANG_COMPLAINT_REPLY_DAYS = env_int("SANXIANG_COMPLAINT_REPLY_DAYS", 15)
+
+# Data exchange (outbound push): retry backoff between the first and the longest wait, in seconds.
+SANXIANG_EXCHANGE_BACKOFF_FIRST = env_int("SANXIANG_EXCHANGE_BACKOFF_FIRST", 10)
+SANXIANG_EXCHANGE_BACKOFF_MAX = env_int("SANXIANG_EXCHANGE_BACKOFF_MAX", 3600)
+SANXIANG_EXCHANGE_TIMEOUT = env_int("SANXIANG_EXCHANGE_TIMEOUT", 10)

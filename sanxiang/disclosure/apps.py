@@ -5,3 +5,10 @@ class DisclosureConfig(AppConfig):
     name = "sanxiang.disclosure"
     label = "disclosure"
     verbose_name = "事后公开"
+
+    def ready(self) -> None:
+        from sanxiang.disclosure import models
+        from sanxiang.ledger.registry import register
+
+        register(models.PublicationTask)
+        register(models.Publication)
