@@ -154,6 +154,7 @@ def _register_routers() -> None:
     from sanxiang.ledger.apis import router as ledger_router
     from sanxiang.ledger.evidence_apis import build_router as build_evidence_router
     from sanxiang.org.apis import router as org_router
+    from sanxiang.oversight import apis as oversight_apis
     from sanxiang.registry.apis import public_router, staff_router
 
     api.add_router("/public/", public_router)
@@ -161,7 +162,7 @@ def _register_routers() -> None:
     api.add_router("/staff/", org_router)
     api.add_router("/evidence/", build_evidence_router())
     api.add_router("/ledger/", ledger_router)
-    for app_apis in (disclosure_apis, complaints_apis, exchange_apis):
+    for app_apis in (disclosure_apis, complaints_apis, exchange_apis, oversight_apis):
         api.add_router("/public/", app_apis.public_router)
         api.add_router("/staff/", app_apis.staff_router)
 

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "sanxiang.exchange",
     "sanxiang.disclosure",
     "sanxiang.complaints",
+    "sanxiang.oversight",
     "sanxiang.portal",
     "sanxiang.workspace",
     "sanxiang.demo",

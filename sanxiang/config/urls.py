@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/disclosure/", include("sanxiang.disclosure.urls")),
     path("staff/complaints/", include("sanxiang.complaints.urls")),
     path("staff/exchange/", include("sanxiang.exchange.urls")),
+    path("staff/oversight/", include("sanxiang.oversight.urls")),
     path("staff/", include("sanxiang.workspace.urls")),
     path("", include("sanxiang.portal.urls")),
 ]

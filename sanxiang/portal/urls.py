@@ -65,6 +65,7 @@ urlpatterns = [
     path("ledger/", ledger_views.ledger_home, name="ledger"),
     path("", include("sanxiang.portal.publication_urls")),
     path("", include("sanxiang.portal.complaint_urls")),
+    path("", include("sanxiang.portal.annual_urls")),
     path("<listkey:list_key>/", views.entry_list, name="list"),
     path("<listkey:list_key>/<int:pk>/", views.entry_detail, name="detail"),
 ]
