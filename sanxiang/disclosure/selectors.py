@@ -1,0 +1,235 @@
+"""Public reads of publications (事后公开): published-only, through the search index of ``disclosure.search``.
+
+The portal, the feed, the exports and the open-data API read publications only here. Listed are published and
+withdrawn publications (a withdrawn one is shown as its withdrawal notice: heading, date and reason, no text);
+expired ones are not listed and their pages are 404. Newest first means (published_on, id) descending, which is the
+order of the index's primary key, so every page — searched or filtered — is read in index order and stops after a
+page. Counts are capped (``COUNT_CAP``): beyond it the portal says "more than" and asks for narrower filters, so no
+request counts a million rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+
+from sanxiang.disclosure import search
+from sanxiang.disclosure.models import DecisionKind, Publication, PublicationState
+
+COUNT_CAP = 2000
+LIST_FIELDS = (
+    "id",
+    "agency_id",
+    "agency_name",
+    "decision_kind",
+    "decision_number",
+    "title",
+    "party",
+    "party_code",
+    "sanctions",
+    "amount",
+    "decided_on",
+    "published_on",
+    "state",
+    "withdrawn_on",
+    "withdraw_reason",
+    "expires_on",
+)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a visitor asked for; every field optional. Unknown kinds and sanctions are dropped by ``clean``."""
+
+    q: str = ""
+    agency_id: int | None = None
+    kind: str = ""
+    sanction: str = ""
+    decided_from: dt.date | None = None
+    decided_to: dt.date | None = None
+
+    def clean(self) -> Filters:
+        return replace(
+            self,
+            q=self.q.strip()[:100],
+            kind=self.kind if self.kind in DecisionKind.values else "",
+            sanction=self.sanction if self.sanction in search.SANCTION_ORDER else "",
+        )
+
+    @property
+    def terms(self) -> list[str]:
+        return search.query_terms(self.q)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.terms or self.agency_id or self.kind or self.sanction or self.decided_from or self.decided_to)
+
+
+def _where(filters: Filters) -> tuple[str, str, list[Any]]:
+    """(FROM clause, WHERE clause, parameters) selecting the listing rows ``l`` that match ``filters``."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    terms = filters.terms
+    if terms and connection.vendor == "sqlite":
+        # The FTS5 table drives (CROSS JOIN keeps it outer): it yields matches in rowid = sort_key order.
+        source = "disclosure_search s CROSS JOIN disclosure_listing l ON l.sort_key = s.rowid"
+        clauses.append("disclosure_search MATCH %s")
+        params.append(search.fts5_query(terms))
+    else:
+        source = "disclosure_listing l"
+        if terms:
+            clauses.append("l.tokens @@ %s::tsquery")
+            params.append(search.tsquery_literal(terms))
+    if filters.agency_id:
+        clauses.append("l.agency_id = %s")
+        params.append(filters.agency_id)
+    if filters.kind:
+        clauses.append("l.decision_kind = %s")
+        params.append(filters.kind)
+    if filters.sanction:
+        clauses.append("(l.sanction_bits & %s) <> 0")
+        params.append(search.sanction_bit(filters.sanction))
+    if filters.decided_from:
+        clauses.append("l.decided_on >= %s")
+        params.append(filters.decided_from)
+    if filters.decided_to:
+        clauses.append("l.decided_on <= %s")
+        params.append(filters.decided_to)
+    return source, (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _key_column(filters: Filters) -> str:
+    """The sort key of the driving table (FTS5 applies rowid ranges and order itself; the join would not)."""
+    return "s.rowid" if filters.terms and connection.vendor == "sqlite" else "l.sort_key"
+
+
+def matching_keys(filters: Filters, *, limit: int, offset: int = 0, before: int | None = None) -> list[tuple[int, int]]:
+    """(publication id, sort key) of the matches, newest first; ``before`` continues after a sort key (keyset)."""
+    source, where, params = _where(filters)
+    key = _key_column(filters)
+    if before is not None:
+        where += (" AND " if where else " WHERE ") + f"{key} < %s"
+        params.append(before)
+    sql = f"SELECT l.publication_id, l.sort_key FROM {source}{where} ORDER BY {key} DESC LIMIT %s OFFSET %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, offset])
+        return [(int(pk), int(key)) for pk, key in cursor.fetchall()]
+
+
+def matching_count(filters: Filters, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many publications match, counted up to ``cap``: (count, whether there are more)."""
+    source, where, params = _where(filters)
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {source}{where} LIMIT %s) t"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, cap + 1])
+        (count,) = cursor.fetchone()
+    return (cap, True) if count > cap else (int(count), False)
+
+
+def _in_order(ids: list[int], rows: QuerySet[Publication]) -> list[Publication]:
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def listed_publications() -> QuerySet[Publication]:
+    """Every publication the public may see a page of (published or withdrawn), newest first."""
+    return Publication.objects.filter(state__in=search.LISTED_STATES).order_by("-published_on", "-id")
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of a public list or search: rows newest first, and a count capped at ``COUNT_CAP``."""
+
+    items: list[Publication]
+    number: int
+    page_size: int
+    count: int
+    more: bool  # more than ``count`` match (the count was capped)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.count // self.page_size))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.num_pages
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.num_pages > 1
+
+    @property
+    def page_range(self) -> range:
+        return range(1, self.num_pages + 1)
+
+
+def publication_page(filters: Filters, *, page: int = 1, page_size: int = 20) -> ResultPage:
+    """The ``page``-th page (from 1) of the listed publications matching ``filters``; past the end: the last page."""
+    count, more = matching_count(filters)
+    last = max(1, -(-count // page_size))
+    number = min(max(1, page), last)
+    keys = matching_keys(filters, limit=page_size, offset=(number - 1) * page_size)
+    ids = [pk for pk, _ in keys]
+    rows = Publication.objects.filter(pk__in=ids).only(*LIST_FIELDS) if ids else Publication.objects.none()
+    return ResultPage(items=_in_order(ids, rows), number=number, page_size=page_size, count=count, more=more)
+
+
+def iter_matching(filters: Filters, *, chunk: int = 1000, full: bool = True) -> Iterator[Publication]:
+    """Every listed publication matching ``filters``, newest first, read in chunks by keyset (constant memory)."""
+    before: int | None = None
+    while True:
+        keys = matching_keys(filters, limit=chunk, before=before)
+        if not keys:
+            return
+        ids = [pk for pk, _ in keys]
+        rows = Publication.objects.filter(pk__in=ids)
+        if not full:
+            rows = rows.only(*LIST_FIELDS)
+        yield from _in_order(ids, rows)
+        if len(keys) < chunk:
+            return
+        before = keys[-1][1]
+
+
+def public_publication(pk: int) -> Publication | None:
+    """A publication's public page: None for a missing or expired one."""
+    return listed_publications().filter(pk=pk).first()
+
+
+def feed_publications(limit: int = 50) -> list[Publication]:
+    """The newest publications and withdrawals for the Atom feed, latest change first (a withdrawal updates its
+    entry: same id, new ``updated``)."""
+    newest = list(listed_publications()[:limit])
+    withdrawn = list(
+        Publication.objects.filter(state=PublicationState.WITHDRAWN).order_by("-withdrawn_on", "-id")[:limit]
+    )
+    merged = {row.pk: row for row in [*newest, *withdrawn]}
+    return sorted(merged.values(), key=lambda row: (changed_on(row), row.pk), reverse=True)[:limit]
+
+
+def changed_on(publication: Publication) -> dt.date:
+    """The date of a publication's latest public change: its withdrawal, else its publication."""
+    if publication.state == PublicationState.WITHDRAWN and publication.withdrawn_on:
+        return max(publication.withdrawn_on, publication.published_on)
+    return publication.published_on
+
+
+def is_withdrawn(publication: Publication) -> bool:
+    return publication.state == PublicationState.WITHDRAWN
