@@ -10,18 +10,27 @@ request counts a million rows.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
+from django.urls import reverse
 
+from sanxiang.cases.models import Sanction
+from sanxiang.core.canonical import to_json_value
 from sanxiang.disclosure import search
 from sanxiang.disclosure.models import DecisionKind, Publication, PublicationState
 
 COUNT_CAP = 2000
+KIND_LABELS = dict(DecisionKind.choices)
+SANCTION_LABELS = dict(Sanction.choices)
 LIST_FIELDS = (
     "id",
     "agency_id",
@@ -233,3 +242,105 @@ def changed_on(publication: Publication) -> dt.date:
 
 def is_withdrawn(publication: Publication) -> bool:
     return publication.state == PublicationState.WITHDRAWN
+
+
+def sanctions_text(codes: list[str]) -> str:
+    return "、".join(str(SANCTION_LABELS.get(code, code)) for code in codes) or "—"
+
+
+def amount_text(publication: Publication) -> str:
+    """The fine as the record holds it (the ledger's canonical decimal: no trailing zeros), or empty."""
+    return "" if publication.amount is None else str(to_json_value(publication.amount))
+
+
+# --- bulk export (CSV with a BOM so that Excel reads the Chinese, JSON), streamed ---------------------------------------
+
+EXPORT_COLUMNS = (
+    ("id", "编号"),
+    ("agency_name", "执法主体"),
+    ("decision_kind", "决定类别"),
+    ("decision_number", "决定文书号"),
+    ("title", "案由"),
+    ("party", "当事人"),
+    ("party_code", "统一社会信用代码"),
+    ("sanctions", "处罚种类"),
+    ("amount", "罚款金额（元）"),
+    ("decided_on", "决定日期"),
+    ("published_on", "公开日期"),
+    ("state", "状态"),
+    ("withdrawn_on", "撤下日期"),
+    ("withdraw_reason", "撤下原因"),
+    ("expires_on", "公开截止日期"),
+    ("text", "公开内容"),
+    ("fulfilment", "履行情况"),
+    ("url", "网址"),
+)
+
+
+def export_record(publication: Publication) -> dict[str, Any]:
+    """One exported publication: the public record's fields (a withdrawn one has no text) and its address."""
+    withdrawn = publication.state == PublicationState.WITHDRAWN
+    return {
+        "id": publication.pk,
+        "agency_name": publication.agency_name,
+        "decision_kind": publication.decision_kind,
+        "decision_number": publication.decision_number,
+        "title": publication.title,
+        "party": publication.party,
+        "party_code": publication.party_code,
+        "sanctions": list(publication.sanctions or []),
+        "amount": amount_text(publication) or None,
+        "decided_on": publication.decided_on.isoformat(),
+        "published_on": publication.published_on.isoformat(),
+        "state": publication.state,
+        "withdrawn_on": publication.withdrawn_on.isoformat() if publication.withdrawn_on else None,
+        "withdraw_reason": publication.withdraw_reason,
+        "expires_on": publication.expires_on.isoformat(),
+        "text": "" if withdrawn else publication.text,
+        "fulfilment": [] if withdrawn else to_json_value(list(publication.fulfilment or [])),
+        "url": settings.PUBLIC_BASE_URL + reverse("portal:publication", args=[publication.pk]),
+    }
+
+
+def _csv_cells(record: dict[str, Any]) -> list[str]:
+    cells = []
+    for key, _label in EXPORT_COLUMNS:
+        value = record[key]
+        if key == "decision_kind":
+            value = KIND_LABELS.get(value, value)
+        elif key == "state":
+            value = PublicationState(value).label
+        elif key == "sanctions":
+            value = sanctions_text(value) if value else ""
+        elif key == "fulfilment":
+            value = "\n".join(f"{item.get('on', '')} {item.get('text', '')}" for item in value)
+        cells.append("" if value is None else str(value))
+    return cells
+
+
+def csv_lines(filters: Filters) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([label for _key, label in EXPORT_COLUMNS])
+    yield "\ufeff" + buffer.getvalue()
+    for publication in iter_matching(filters):
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(_csv_cells(export_record(publication)))
+        yield buffer.getvalue()
+
+
+def json_chunks(filters: Filters) -> Iterator[str]:
+    yield '{"items": ['
+    first = True
+    for publication in iter_matching(filters):
+        yield ("" if first else ",\n") + json.dumps(export_record(publication), ensure_ascii=False)
+        first = False
+    yield "]}\n"
+
+
+def export_stream(filters: Filters, fmt: str) -> tuple[Iterator[str], str]:
+    """(chunks, content type) of the export of every listed publication matching ``filters``, newest first."""
+    if fmt == "csv":
+        return csv_lines(filters), "text/csv; charset=utf-8"
+    return json_chunks(filters), "application/json; charset=utf-8"
