@@ -78,7 +78,7 @@ class FiledOut(Schema):
 def complaint_file(
     request: HttpRequest,
     payload: Form[ComplaintFileIn],
-    attachments: File[list[UploadedFile]] | None = None,
+    attachments: File[list[UploadedFile]] = None,  # type: ignore[assignment]
 ) -> Any:
     try:
         filed = services.complaint_file(
