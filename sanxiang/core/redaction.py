@@ -613,8 +613,8 @@ def _likely_names(text: str, tokens: _Tokens) -> list[tuple[int, int]]:
         surname = _surname_at(text, position)
         if not surname or not _labelled(text, position):
             continue
-        index = tokens.at.get(position)
-        word, tag = words[index] if index is not None else ("", "")
+        at = tokens.at.get(position)
+        word, tag = words[at] if at is not None else ("", "")
         if tag.startswith("nr") and len(word) > len(surname) and not rjieba.has_word(word):
             end = _trim(text, position, position + len(word), surname)
             end = _one_more(text, position, end, surname, tokens) if end == position + len(word) else end
