@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from django.db import models
+from django.db.models import Q
 
 from sanxiang.core.canonical import JSONValue, canonical_json, subject_label
 from sanxiang.ledger import merkle, registry, signing
@@ -97,15 +98,15 @@ class RecordProof:
 
 
 def _chosen_entry(label: str, pk: str, public_actions: tuple[str, ...] | None) -> tuple[Entry | None, bool]:
-    """The entry to prove and whether it is the subject's latest."""
-    qs = Entry.objects.filter(subject_type=label, subject_id=pk)
-    latest = qs.order_by("-seq").first()
+    """The entry to prove and whether it is the subject's latest (one query; two when a later entry is not public)."""
+    qs = Entry.objects.filter(subject_type=label, subject_id=pk).order_by("-seq")
+    latest = qs.first()
     if latest is None or public_actions is None or latest.action.endswith(public_actions):
         return latest, True
-    for entry in qs.order_by("-seq").only("seq", "action").iterator(chunk_size=100):
-        if entry.action.endswith(public_actions):
-            return Entry.objects.get(seq=entry.seq), False
-    return None, False
+    condition = Q()
+    for suffix in public_actions:
+        condition |= Q(action__endswith=suffix)
+    return qs.filter(condition).first(), False
 
 
 def record_proof(subject: models.Model, *, public_actions: Iterable[str] | None = None) -> RecordProof | None:

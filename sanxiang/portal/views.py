@@ -23,10 +23,12 @@ from sanxiang.cases import flowcharts as charts
 from sanxiang.cases.display import step_rows
 from sanxiang.cases.processes import PROCESSES
 from sanxiang.core.qr import qr_png, qr_svg
+from sanxiang.ledger.public_proof import record_proof
 from sanxiang.org.models import Agency, SubjectCategory
 from sanxiang.portal import presentation
 from sanxiang.registry.models import DocumentTemplate, EnforcementCategory, Officer
 from sanxiang.registry.selectors import (
+    PUBLIC_ACTION_SUFFIXES,
     public_agencies,
     public_entries,
     public_list,
@@ -168,6 +170,8 @@ def entry_detail(request: HttpRequest, list_key: str, pk: int) -> HttpResponse:
         "history": presentation.history_rows(obj),
         "nav": list_key,
         "list_url": reverse("portal:list", args=[list_key]),
+        # "Verify this record": the published version (a change under review is not public), once a checkpoint is signed.
+        "ledger_proof": record_proof(obj, public_actions=PUBLIC_ACTION_SUFFIXES),
     }
     if list_key == "items":
         context["legal_basis"] = obj.legal_basis if isinstance(obj.legal_basis, list) else []

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from sanxiang.conftest import Bureau
 from sanxiang.core.canonical import canonical_json, state_digest
@@ -21,7 +23,7 @@ from sanxiang.ledger.leaves import entry_leaf_bytes
 from sanxiang.ledger.models import Checkpoint, Entry
 from sanxiang.ledger.public_proof import RecordProof, record_proof, verify_record_proof
 from sanxiang.ledger.selectors import latest_entry
-from sanxiang.org.listing import entry_create, entry_submit, entry_update, entry_withdraw
+from sanxiang.org.listing import entry_approve, entry_create, entry_submit, entry_update, entry_withdraw
 from sanxiang.registry.models import Officer, Power
 from sanxiang.registry.selectors import PUBLIC_ACTION_SUFFIXES
 from sanxiang.registry.specs import ALL_LISTS
@@ -204,3 +206,26 @@ def test_unavailable_when_the_signing_key_is_not_published(officer: Officer, set
     (Path(settings.SANXIANG_LEDGER_KEY_DIR) / signing.PUBLIC_KEYS_FILE).unlink()
     proof = record_proof(officer)
     assert proof is not None and proof.status == "unavailable" and proof.audit_path == []
+
+
+def test_a_fixed_number_of_queries_whatever_the_history(ledgered_bureau: Bureau, officer: Officer) -> None:
+    spec = ALL_LISTS["officers"]
+
+    def count(**kwargs: Any) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert _ready(Officer.objects.get(pk=officer.pk), **kwargs)
+        return len(ctx.captured_queries) - 1  # the row itself
+
+    checkpoint_sign()
+    # The public check, the latest entry, the latest checkpoint, the proof's nodes.
+    assert count() == count(public_actions=PUBLIC_ACTION_SUFFIXES) == 4
+    for n in range(20):
+        f.publish("powers", bureau=ledgered_bureau, data=f.power_data(code=f"QZ-2{n:02d}"))
+        entry_update(actor=ledgered_bureau.reviewer, spec=spec, obj=officer, data={"post": f"科员{n}"})
+        officer = entry_approve(actor=ledgered_bureau.reviewer, spec=spec, obj=officer)
+    checkpoint_sign()
+    assert count() == count(public_actions=PUBLIC_ACTION_SUFFIXES) == 4
+    # With a change under review: one more, for the latest public entry.
+    entry_update(actor=ledgered_bureau.reviewer, spec=spec, obj=officer, data={"post": "科长"})
+    checkpoint_sign()
+    assert count(public_actions=PUBLIC_ACTION_SUFFIXES) == 5

@@ -515,5 +515,6 @@ def test_detail_pages_take_a_fixed_number_of_queries_whatever_their_history(clie
         officer = publisher.change("officers", officer, {"post": f"科员{n}"})
     after = {"items": count("items", item.pk), "officers": count("officers", officer.pk)}
     assert after == before
-    # session-free anonymous request: the entry with its agency and department, its agency check, its history
-    assert before == {"items": 4, "officers": 4}
+    # session-free anonymous request: the entry with its agency and department, its agency check, its history; and
+    # for 核验本条记录 (ledger.public_proof) the ledger's public check, the latest entry and the latest checkpoint
+    assert before == {"items": 7, "officers": 7}
