@@ -596,6 +596,13 @@ def _likely_names(text: str, tokens: _Tokens) -> list[tuple[int, int]]:
         if not tag.startswith("nr"):
             continue
         start = starts[index]
+        if index and 1 <= len(word) <= 2 and all(c in GIVEN_CHARS for c in word):
+            before = words[index - 1][0]  # 司徒 + 永辉: the surname is the token before
+            if before in _COMPOUND or (len(before) == 1 and before in SURNAMES):
+                end = start + len(word)
+                if _accept(text, start - len(before), end, source="extension"):
+                    found.add((start - len(before), end))
+                    continue
         surname = _surname_at(text, start)
         if not surname:
             continue
