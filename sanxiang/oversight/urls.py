@@ -1,6 +1,11 @@
 """Staff pages of the oversight app, under /staff/oversight/."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from sanxiang.oversight import views
 
 app_name = "oversight"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("annual/", views.annual_page, name="annual"),
+    path("annual/publish/", views.annual_publish, name="annual_publish"),
+]
