@@ -232,7 +232,7 @@ GIVEN_CHARS = frozenset(
     "士艺丰满盈余裕实怀谷友朋伴情意志愿望希冀盼期迎守护保周密严谨慎敬尊崇岭峦岳巍峨嵩岱屹嵘坤乾彦炎焱烨煜熠灿炳炜焕照熙"
     "鹃鹂莺鸽雁鹰凰鸾麒骐骥驹驰骋跃翔翱翩舒展扬昂宙洲淳渊深沉雅婧娉嫦姣姿妙好如悦愉欢笑颜双百千亿京仙桃杏梨樱枫槐榕棠蕊"
     "芙葵蔚芷若菲芊芮茹萌蒙蓓蕴蓬勤奋俭朴素纯洁贞烈毅贤能才英雄伦逸凡超群卓越冠帆舟航渡津涯际霖沛滨潇洒汐沁泠湘漪澜瀚浚"
-    "涓淇淞滢澄瀛铎锡钰铠锦镕锴键钊钦鉴乔栋梁柱材卿郎君相侯公多宝根福满囤喜旺财生花令"
+    "涓淇淞滢澄瀛铎锡钰铠锦镕锴键钊钦鉴乔栋梁柱材卿郎君相侯公多宝根福满囤喜旺财生花令梦爽升可墨甜鸣设高"
 )
 _NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟元角分整")
 # Never in a name: amounts in capitals (伍佰元, jieba's 伍佰 is a singer).
@@ -561,8 +561,8 @@ def _accept(text: str, start: int, end: int, *, source: str) -> bool:
         return False
     if rjieba.has_word(name):  # a dictionary word: only after a label, in a list or before a cue (陈述 stays)
         return plausible and (cue or source in ("label", "list") or _labelled(text, start))
-    if source == "jieba":
-        return True
+    if source == "jieba":  # jieba's own name, not a word: one ordinary given-name character is enough (封样 is not)
+        return any(c in GIVEN_CHARS for c in given)
     return plausible and not any(c in _NUMERALS for c in given)
 
 
