@@ -321,6 +321,14 @@ def test_apply_refuses_a_stale_or_overlapping_proposal():
         apply(text, [span, Span(3, 5, "likely_name", "秀英", "秀某", True)])
 
 
+def test_empty_and_odd_inputs():
+    assert propose("") == [] and apply("", []) == ""
+    assert propose("证人：", keep=["", " "], known_names=[KnownName("", "party")], person_addresses=[""]) == []
+    text = "A\u00a0b\U0001f600证人王刚称"  # offsets count code points, as Python strings do
+    (span,) = propose(text)
+    assert (span.start, span.original) == (6, "王刚")
+
+
 def test_spans_survive_a_round_trip_through_json():
     text = f"当事人张三，身份证号码{ID_1975}，电话13812345678。"
     spans = propose(text, known_names=[KnownName("张三", "party")])
