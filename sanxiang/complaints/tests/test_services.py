@@ -430,3 +430,15 @@ def test_tracking_carries_status_dates_and_reply_but_no_identity_and_no_notes(bu
         selectors.track("AAAA-BBBB-CCCC-DDDD")
     with pytest.raises(NotFound):
         selectors.track("")
+
+
+def test_demo_seed_is_idempotent(bureau: Bureau) -> None:
+    from sanxiang.complaints import demo
+
+    codes_first = demo.seed(actor_for_staff=bureau.office_clerk, agency=bureau.agency)
+    assert set(codes_first) == {"received", "assigned", "replied", "refused"}
+    states = dict(Complaint.objects.values_list("text", "state"))
+    assert sorted(states.values()) == ["accepted", "closed", "received", "refused"]
+    assert selectors.track(codes_first["replied"]).reply.startswith("经现场核查")
+    assert demo.seed(actor_for_staff=bureau.office_clerk, agency=bureau.agency) == {}
+    assert Complaint.objects.count() == 4
