@@ -5,6 +5,7 @@ reports are shown (``oversight.selectors``); a superseded version stays readable
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import groupby
 from typing import Any
 
@@ -24,6 +25,14 @@ FORMATS = {
 }
 
 
+def as_of_display(report: AnnualReport) -> str:
+    """When the figures were computed, in local time to the minute (the frozen figures carry it as ISO 8601)."""
+    try:
+        return f"{dt.datetime.fromisoformat(report.figures.get('as_of', '')):%Y-%m-%d %H:%M}"
+    except (TypeError, ValueError):
+        return ""
+
+
 def _report(agency_id: int, year: int, version: Any) -> AnnualReport:
     try:
         return selectors.public_report(agency_id=agency_id, year=year, version=version or None)
@@ -37,7 +46,7 @@ def _meta(report: AnnualReport) -> list[list[presentation.Cell]]:
         ["年度", report.year],
         ["版本", report.version],
         ["发布时间", f"{timezone.localtime(report.published_at):%Y-%m-%d %H:%M}"],
-        ["数据截至", report.figures.get("as_of", "")],
+        ["数据截至", as_of_display(report)],
         ["数据摘要（SHA-256）", report.figures_sha256],
     ]
     if report.reason:
@@ -75,6 +84,7 @@ def annual_detail(request: HttpRequest, agency_id: int, year: int) -> HttpRespon
         "tables": presentation.tables(report.figures),
         "versions": selectors.report_versions(report),
         "meta": _meta(report),
+        "as_of": as_of_display(report),
         "nav": "annual",
     }
     return render(request, "portal/annual/detail.html", context)

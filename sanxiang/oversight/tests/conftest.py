@@ -15,11 +15,12 @@ from typing import Any
 from unittest import mock
 
 import pytest
+from django.db import transaction
 from django.utils import timezone
 
 from sanxiang.cases.models import Case, CaseDocument, IssuedDocument
 from sanxiang.cases.processes import PROCESSES
-from sanxiang.cases.tests.conftest import upload
+from sanxiang.cases.tests.conftest import case_world, upload  # noqa: F401 (case_world: the fixture, shared)
 from sanxiang.complaints.models import Complaint, ComplaintKind, ComplaintState
 from sanxiang.conftest import Bureau
 from sanxiang.disclosure.models import Publication, PublicationState, PublicationTask, TaskState
@@ -81,7 +82,7 @@ _serials = itertools.count(1)
 
 
 def _record_at(moment: dt.datetime, *, actor: Any, action: str, subject: Any) -> None:
-    with mock.patch.object(ledger_services.timezone, "now", return_value=moment):
+    with mock.patch.object(ledger_services.timezone, "now", return_value=moment), transaction.atomic():
         ledger_services.record(actor=actor, action=action, subject=subject)
 
 
