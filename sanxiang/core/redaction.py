@@ -24,6 +24,7 @@ when it is kept and the rest of the address goes).
 from __future__ import annotations
 
 import argparse
+import bisect
 import datetime as dt
 import json
 import re
@@ -232,7 +233,7 @@ GIVEN_CHARS = frozenset(
     "士艺丰满盈余裕实怀谷友朋伴情意志愿望希冀盼期迎守护保周密严谨慎敬尊崇岭峦岳巍峨嵩岱屹嵘坤乾彦炎焱烨煜熠灿炳炜焕照熙"
     "鹃鹂莺鸽雁鹰凰鸾麒骐骥驹驰骋跃翔翱翩舒展扬昂宙洲淳渊深沉雅婧娉嫦姣姿妙好如悦愉欢笑颜双百千亿京仙桃杏梨樱枫槐榕棠蕊"
     "芙葵蔚芷若菲芊芮茹萌蒙蓓蕴蓬勤奋俭朴素纯洁贞烈毅贤能才英雄伦逸凡超群卓越冠帆舟航渡津涯际霖沛滨潇洒汐沁泠湘漪澜瀚浚"
-    "涓淇淞滢澄瀛铎锡钰铠锦镕锴键钊钦鉴乔栋梁柱材卿郎君相侯公多宝根福满囤喜旺财生花令梦爽升可墨甜鸣设高"
+    "涓淇淞滢澄瀛铎锡钰铠锦镕锴键钊钦鉴乔栋梁柱材卿郎君相侯公多宝根福满囤喜旺财生花令梦爽升可墨甜鸣设高畅"
 )
 _NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟元角分整")
 # Never in a name: amounts in capitals (伍佰元, jieba's 伍佰 is a singer).
@@ -557,6 +558,8 @@ def _accept(text: str, start: int, end: int, *, source: str) -> bool:
     if name in COMMON_WORD_NAMES:  # a word unless a listed label or a cue says person (作业人员安全技术 stays)
         return cue or _labelled(text, start, strict=True)
     plausible = all(c in GIVEN_CHARS for c in given)
+    if not plausible and cue and (source in ("label", "list") or _labelled(text, start)):
+        plausible = any(c in GIVEN_CHARS for c in given)  # a label and a cue: 负责人魏长征称
     if _LABEL_WORD.fullmatch(name):  # 班长 in "慕容雪和班长东方红" is a title
         return False
     if rjieba.has_word(name):  # a dictionary word: only after a label, in a list or before a cue (陈述 stays)
@@ -621,6 +624,10 @@ def _likely_names(text: str, tokens: _Tokens) -> list[tuple[int, int]]:
         if not surname or not _labelled(text, position):
             continue
         at = tokens.at.get(position)
+        if at is None:  # inside a token: jieba glued the label to the surname (员于, 工人马), or a word (工程中)
+            inside = words[bisect.bisect_right(starts, position) - 1][0]
+            if rjieba.has_word(inside) and not _labelled(text, position, strict=True):
+                continue
         word, tag = words[at] if at is not None else ("", "")
         if tag.startswith("nr") and len(word) > len(surname) and not rjieba.has_word(word):
             end = _trim(text, position, position + len(word), surname)

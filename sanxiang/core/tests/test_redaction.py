@@ -259,6 +259,8 @@ def test_unknown_people_are_proposed_as_likely_names_by_default_and_restorable()
         ("电工孙立新未持证上岗。", "孙立新"),
         ("学徒工钱多多未持证。", "钱多多"),
         ("经理文明军、值班员侯佳琪在场。", "文明军"),
+        ("项目负责人魏长征称，持证电工当天请假。", "魏长征"),
+        ("随车装卸工人马骏（身份证号码另附）称。", "马骏"),
     ],
 )
 def test_names_in_a_person_context_are_found_with_their_exact_extent(text, name):
@@ -275,6 +277,7 @@ def test_names_in_a_person_context_are_found_with_their_exact_extent(text, name)
         "负责人安排人员整改，员工安全意识淡薄，执法人员于当日送达。",
         "王经理和张师傅到场，刘某称不知情。",
         "1. 甲醇　规格型号：200L桶装　数量：2桶　已封样",
+        "在一商场配电室改造工程中安排人员作业。",
         "申请人：盘锦兴业公司。当事人陈述、申辩的权利，许可证编号见附件，由申请人签收。",
     ],
 )
