@@ -324,3 +324,21 @@ def test_backoff_follows_the_settings(settings: Any) -> None:
 def test_backoff_never_shrinks_and_never_passes_the_cap(failures: int) -> None:
     assert 10 <= backoff(failures).total_seconds() <= 3600
     assert backoff(failures) <= backoff(failures + 1)
+
+
+def test_messages_behind_a_failing_one_wait_even_when_they_are_due(bureau: Bureau) -> None:
+    push = PushServer(respond=lambda n: 503 if n == 0 else 200).start()
+    try:
+        receiver = add_receiver(bureau, push.url)
+        publish_officers(bureau, 3)
+        first = queued(receiver)[0]
+        clock = Clock(timezone.now())
+        assert deliver_due(now=clock.now).failed == 1
+        # The others are due, the first is not (it waits its backoff): nothing may overtake it.
+        for seconds in (1, 5, 9):
+            assert deliver_due(now=clock.now + dt.timedelta(seconds=seconds)).delivered == 0
+        assert [r.key for r in push.requests] == [str(first.key)]
+        assert deliver_due(now=clock.advance(seconds=10)).delivered == 3
+    finally:
+        push.stop()
+    assert [r.key for r in push.accepted] == [str(m.key) for m in queued(receiver)]
