@@ -257,6 +257,7 @@ _LABELS = (
 )
 _LABEL_WORD = re.compile(_LABELS)
 _LABEL_AT_END = re.compile(rf"(?:{_LABELS})[：:]?[ \u3000]?$")
+_PERSON_LABEL_ANYWHERE = re.compile(rf"(?:{_LABELS}|[员工长人师])[：:]?[ \u3000]?")
 _PERSON_LABEL_AT_END = re.compile(rf"(?:{_LABELS}|[员工长人师])[：:]?[ \u3000]?$")
 # What may follow a name and makes it a person (称、证实、签字、同志 …, or "，男，").
 _PERSON_CUE = re.compile(
@@ -619,7 +620,8 @@ def _likely_names(text: str, tokens: _Tokens) -> list[tuple[int, int]]:
                 end = _one_more(text, start, end, surname, tokens)
         if _accept(text, start, end, source=source):
             found.add((start, end))
-    for position in range(len(text)):  # names after a person label: 电工孙立新, 工友平安、 (jieba may glue 员于)
+    after_labels = sorted({m.end() for m in _PERSON_LABEL_ANYWHERE.finditer(text) if m.end() < len(text)})
+    for position in after_labels:  # names after a person label: 电工孙立新, 工友平安、 (jieba may glue 员于)
         surname = _surname_at(text, position)
         if not surname or not _labelled(text, position):
             continue
