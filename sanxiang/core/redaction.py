@@ -235,7 +235,8 @@ GIVEN_CHARS = frozenset(
     "芙葵蔚芷若菲芊芮茹萌蒙蓓蕴蓬勤奋俭朴素纯洁贞烈毅贤能才英雄伦逸凡超群卓越冠帆舟航渡津涯际霖沛滨潇洒汐沁泠湘漪澜瀚浚"
     "涓淇淞滢澄瀛铎锡钰铠锦镕锴键钊钦鉴乔栋梁柱材卿郎君相侯公多宝根福满囤喜旺财生花令梦爽升可墨甜鸣设高畅"
 )
-_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟元角分整")
+# Not in a given name read from a label (人员三百 …); 一、二、三 are, as in 张三.
+_NUMERALS = frozenset("零〇百万亿角分整")
 # Never in a name: amounts in capitals (伍佰元, jieba's 伍佰 is a singer).
 _AMOUNT_CHARS = frozenset("壹贰叁肆伍陆柒捌玖拾佰仟万亿")
 
@@ -265,10 +266,6 @@ _PERSON_CUE = re.compile(
     r"[，,（(][男女][，,）)]|[，,（(]\d{1,3}岁|[，,（(]系)"
 )
 _HAN = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _is_han(char: str) -> bool:
-    return bool(_HAN.match(char))
 
 
 def _surname_of(name: str) -> str:
@@ -303,7 +300,7 @@ def _occurrences(text: str, needle: str) -> Iterable[int]:
 
 
 class _Claims:
-    """Regions of the text already claimed (kept or redacted), kept sorted for overlap checks."""
+    """Who owns each character of the text: nobody yet, a kept string, or a redacted span."""
 
     def __init__(self, length: int) -> None:
         self.owner: list[int] = [0] * length  # 0 free, 1 kept, 2 redacted
@@ -545,7 +542,7 @@ def _labelled(text: str, start: int, *, strict: bool = False) -> bool:
 def _accept(text: str, start: int, end: int, *, source: str) -> bool:
     """Whether ``text[start:end]`` is a likely person name; ``source`` says how it was found: ``jieba`` (an ``nr``
     token as segmented), ``extension`` (a surname token and the characters after it), ``label`` (after a person
-    label)."""
+    label), ``list`` (after a found name and 、和及与)."""
     name = text[start:end]
     surname = _surname_at(text, start)
     given = name[len(surname) :]
