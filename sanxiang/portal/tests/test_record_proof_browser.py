@@ -21,7 +21,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sanxiang.ledger import signing
+from sanxiang.ledger import merkle, signing
 from sanxiang.ledger.checkpoints import checkpoint_sign
 from sanxiang.org.listing import entry_update
 from sanxiang.portal.tests.conftest import item_data, officer_data, power_data
@@ -374,3 +374,37 @@ def test_other_lists_verify_too(live_server, page, bureau, publisher):
         assert _verify(block) == dict.fromkeys(STEPS, True), list_key
         expect(block.locator("[data-record-json]")).to_contain_text('"version":2')
     assert page.console_errors == []
+
+
+# --- the JavaScript RFC 9162 proof walk against Python's ------------------------------------------------------------
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), size=st.integers(min_value=1, max_value=300))
+def test_js_inclusion_walk_equals_the_ledgers(live_server, page, data, size):
+    """For trees of any size and any leaf: the JS walk of the Python proof gives the Python root, and a proof for
+    another index, or one hash short, does not."""
+    if page.url == "about:blank":
+        page.goto(live_server.url + reverse("portal:home"))
+    leaves = [merkle.leaf_hash(f"leaf {n}".encode()) for n in range(size)]
+    store = merkle.MemoryNodeStore(leaves)
+    index = data.draw(st.integers(min_value=0, max_value=size - 1))
+    path = merkle.inclusion_proof(store, index, size)
+    root = merkle.root(store, size)
+    cases = [(index, [p.hex() for p in path])]
+    if size > 1:
+        cases.append(((index + 1) % size, [p.hex() for p in path]))
+        cases.append((index, [p.hex() for p in path[:-1]]))
+    got = page.evaluate(
+        """async ([module, leaf, size, cases]) => {
+          const m = await import(module);
+          const bytes = (h) => Uint8Array.from(h.match(/../g) || [], (b) => parseInt(b, 16));
+          return cases.map(([index, path]) => {
+            try { return m.toHex(m.rootFromInclusionProof(bytes(leaf), index, size, path.map(bytes))); }
+            catch (e) { return "error: " + e.message; }
+          });
+        }""",
+        [MODULE, leaves[index].hex(), size, cases],
+    )
+    assert got[0] == root.hex()
+    assert all(result != root.hex() for result in got[1:])
