@@ -249,6 +249,13 @@ def _locked(complaint: Complaint) -> Complaint:
 def _require_handler(actor: Any, complaint: Complaint) -> None:
     if not handles(actor, complaint.agency_id):
         raise PermissionDenied(NOT_HANDLER)
+    _require_not_concerned(actor, complaint)
+
+
+def _require_not_concerned(actor: Any, complaint: Complaint) -> None:
+    """The officer complained about stands aside (回避), even if they work in the office."""
+    if complaint.officer_id and complaint.officer and complaint.officer.user_id == getattr(actor, "pk", None):
+        raise PermissionDenied("您是被投诉的执法人员，应当回避，不能办理该投诉。")
 
 
 def _require_state(complaint: Complaint, *states: str, doing: str) -> None:
@@ -336,6 +343,7 @@ def complaint_note_add(*, actor: Any, complaint: Complaint, text: str) -> Compla
     complaint = _locked(complaint)
     if not may_note(actor, complaint):
         raise PermissionDenied("只有本机关办公室或该投诉举报的承办人可以记录办理情况。")
+    _require_not_concerned(actor, complaint)
     _require_state(complaint, ComplaintState.RECEIVED, ComplaintState.ACCEPTED, doing="记录办理情况")
     text = _required_text(text, "text", "请填写办理情况。")
     note = ComplaintNote.objects.create(complaint=complaint, author=actor, text=text, created_at=timezone.now())

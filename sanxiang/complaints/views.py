@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,6 +27,7 @@ from sanxiang.workspace.desk import Desk
 from sanxiang.workspace.views import error_messages, staff_view
 
 NAV = "complaints"
+PAGE_SIZE = 50
 ACTIONS = ("accept", "refuse", "assign", "note", "reply", "close")
 
 
@@ -36,13 +38,20 @@ def complaint_list(request: HttpRequest, desk: Desk) -> HttpResponse:
     status = status if status in selectors.FILTERS else ""
     today = timezone.localdate()
     agency_id = desk.agency.pk if desk.agency else None
-    rows = [
-        (complaint, selectors.due_status(complaint, today))
-        for complaint in selectors.staff_complaints(request.user, status=status, agency_id=agency_id, today=today)[:500]
-    ]
+    qs = selectors.staff_complaints(request.user, status=status, agency_id=agency_id, today=today)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(complaint, selectors.due_status(complaint, today)) for complaint in page.object_list]
     figures = selectors.counts(request.user, agency_id=agency_id, today=today)
     filters = [(key, label, figures[key]) for key, label in selectors.FILTERS.items()]
-    context = {"desk": desk, "rows": rows, "status": status, "filters": filters, "today": today, "nav_active": NAV}
+    context = {
+        "desk": desk,
+        "rows": rows,
+        "page": page,
+        "status": status,
+        "filters": filters,
+        "today": today,
+        "nav_active": NAV,
+    }
     return render(request, "complaints/list.html", context)
 
 

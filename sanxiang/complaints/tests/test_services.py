@@ -442,3 +442,16 @@ def test_demo_seed_is_idempotent(bureau: Bureau) -> None:
     assert selectors.track(codes_first["replied"]).reply.startswith("经现场核查")
     assert demo.seed(actor_for_staff=bureau.office_clerk, agency=bureau.agency) == {}
     assert Complaint.objects.count() == 4
+
+
+def test_the_officer_complained_about_stands_aside_even_in_the_office(bureau: Bureau, officer: Any) -> None:
+    from sanxiang.org.models import Role, RoleAssignment
+
+    RoleAssignment.objects.create(user=bureau.officer, agency=bureau.agency, role=Role.OFFICE)
+    about_them = file(bureau, officer="王建国").complaint
+    with pytest.raises(PermissionDenied, match="应当回避"):
+        services.complaint_accept(actor=bureau.officer, complaint=about_them)
+    with pytest.raises(PermissionDenied, match="应当回避"):
+        services.complaint_note_add(actor=bureau.officer, complaint=about_them, text="记录")
+    other = file(bureau).complaint
+    assert services.complaint_accept(actor=bureau.officer, complaint=other).state == ComplaintState.ACCEPTED

@@ -198,3 +198,15 @@ def test_attachment_download_is_recorded_and_refused_to_others(client: Client, b
     assert b"".join(response.streaming_content) == b"photo-bytes"  # type: ignore[attr-defined]
     assert Entry.objects.filter(action="blob.download", actor_id=bureau.office_clerk.pk).count() == 1
     assert client.get(f"/staff/complaints/{complaint.pk}/attachments/2/").status_code == 404
+
+
+def test_staff_list_pages_by_fifty(client: Client, bureau: Bureau, settings: Any) -> None:
+    settings.SANXIANG_COMPLAINT_RATE_PER_HOUR = 100
+    for _ in range(51):
+        file(bureau)
+    client.force_login(bureau.office_clerk)
+    first = client.get("/staff/complaints/").content.decode()
+    assert first.count('href="/staff/complaints/') - first.count('href="/staff/complaints/?') >= 50
+    assert "第 1 / 2 页" in first
+    second = client.get("/staff/complaints/?page=2").content.decode()
+    assert "第 2 / 2 页" in second
