@@ -229,3 +229,34 @@ def test_a_superseded_version_stays_readable_and_points_to_the_current(
     assert "第2版更正说明：补录" in current
     old_csv = client.get(reverse("portal:annual-download", args=[published.agency_id, YEAR, "csv"]), {"version": 1})
     assert old_csv.status_code == 200 and "版本,1" in old_csv.content.decode("utf-8-sig")
+
+
+# --- the API -------------------------------------------------------------------------------------------------------
+
+
+def test_public_api_gives_published_reports_only(client: Client, prepared: Prepared, published: AnnualReport) -> None:
+    listing = client.get("/api/v1/public/annual-reports/").json()
+    assert [(r["agency_id"], r["year"], r["version"]) for r in listing] == [(published.agency_id, YEAR, 1)]
+    one = client.get(f"/api/v1/public/annual-reports/{published.agency_id}/{YEAR}/").json()
+    assert one["figures"] == published.figures and one["figures_sha256"] == published.figures_sha256
+    other = prepared.bureau.other_agency.pk
+    assert client.get(f"/api/v1/public/annual-reports/{other}/{YEAR}/").status_code == 404
+
+
+def test_staff_api_previews_readable_agencies_and_publishes(client: Client, prepared: Prepared) -> None:
+    bureau = prepared.bureau
+    url = "/api/v1/staff/annual-figures/"
+    assert client.get(url, {"agency": bureau.agency.pk, "year": YEAR}).status_code in (401, 403)
+    client.force_login(bureau.officer)
+    live = client.get(url, {"agency": bureau.agency.pk, "year": YEAR}).json()
+    assert live["cases"]["decided"] == 11
+    assert client.get(url, {"agency": bureau.other_agency.pk, "year": YEAR}).status_code == 404
+    body = {"agency": bureau.agency.pk, "year": YEAR}
+    size = ledger_size()
+    assert client.post("/api/v1/staff/annual-reports/", body, content_type="application/json").status_code == 403
+    assert ledger_size() == size
+    client.force_login(bureau.reviewer)
+    created = client.post("/api/v1/staff/annual-reports/", body, content_type="application/json")
+    assert created.status_code == 201 and created.json()["version"] == 1
+    again = client.post("/api/v1/staff/annual-reports/", body, content_type="application/json")
+    assert again.status_code == 422 and "如需更正" in again.json()["errors"]["reason"][0]
