@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -29,6 +31,7 @@ from sanxiang.disclosure import search
 from sanxiang.disclosure.models import DecisionKind, Publication, PublicationState
 
 COUNT_CAP = 2000
+COUNT_TTL = 300  # seconds a count is remembered (it is also forgotten at the next ledger entry)
 KIND_LABELS = dict(DecisionKind.choices)
 SANCTION_LABELS = dict(Sanction.choices)
 LIST_FIELDS = (
@@ -189,15 +192,89 @@ class ResultPage:
         return range(1, self.num_pages + 1)
 
 
+def _generation() -> str:
+    """Changes whenever the index may have: the index changes only with a ledger entry (``search._on_record``).
+
+    The latest entry's leaf hash, not just its number: a rolled-back transaction (a test) can reuse a number."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT leaf_hash FROM ledger_entry ORDER BY seq DESC LIMIT 1")
+        found = cursor.fetchone()
+    return "" if found is None else str(found[0])
+
+
+def cached_count(filters: Filters, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """``matching_count``, remembered until the next ledger entry (at most ``COUNT_TTL`` seconds)."""
+    key = "disclosure:count:" + hashlib.sha256(repr((_generation(), cap, filters)).encode()).hexdigest()
+    found = cache.get(key)
+    if found is None:
+        found = matching_count(filters, cap=cap)
+        cache.set(key, found, COUNT_TTL)
+    return found[0], found[1]
+
+
+def _number(count: int, page: int, page_size: int) -> int:
+    return min(max(1, page), max(1, -(-count // page_size)))
+
+
 def publication_page(filters: Filters, *, page: int = 1, page_size: int = 20) -> ResultPage:
     """The ``page``-th page (from 1) of the listed publications matching ``filters``; past the end: the last page."""
-    count, more = matching_count(filters)
-    last = max(1, -(-count // page_size))
-    number = min(max(1, page), last)
+    count, more = cached_count(filters)
+    number = _number(count, page, page_size)
     keys = matching_keys(filters, limit=page_size, offset=(number - 1) * page_size)
     ids = [pk for pk, _ in keys]
     rows = Publication.objects.filter(pk__in=ids).only(*LIST_FIELDS) if ids else Publication.objects.none()
     return ResultPage(items=_in_order(ids, rows), number=number, page_size=page_size, count=count, more=more)
+
+
+class ListRow(NamedTuple):
+    """What a results table shows of one publication (read in the page's one query, no model instances)."""
+
+    id: int
+    title: str
+    party: str
+    decision_number: str
+    agency_name: str
+    decision_kind: str
+    sanctions: list[str]
+    decided_on: str
+    withdrawn: bool
+    withdrawn_on: str
+
+
+def _iso(value: Any) -> str:
+    return "" if value is None else value if isinstance(value, str) else value.isoformat()
+
+
+def publication_rows(filters: Filters, *, page: int = 1, page_size: int = 20) -> tuple[list[ListRow], ResultPage]:
+    """The portal's page: its rows read with the index in one query, and the (cached, capped) count."""
+    count, more = cached_count(filters)
+    number = _number(count, page, page_size)
+    source, where, params = _where(filters)
+    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    sql = (
+        "SELECT p.id, p.title, p.party, p.decision_number, p.agency_name, p.decision_kind, p.sanctions, "  # noqa: S608
+        f"p.decided_on, p.state, p.withdrawn_on FROM {source} {join} disclosure_publication p "
+        f"ON p.id = l.publication_id{where} ORDER BY {_key_column(filters)} DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, page_size, (number - 1) * page_size])
+        fetched = cursor.fetchall()
+    rows = [
+        ListRow(
+            id=pk,
+            title=title,
+            party=party,
+            decision_number=decision_number,
+            agency_name=agency_name,
+            decision_kind=kind,
+            sanctions=json.loads(sanctions) if isinstance(sanctions, str) else list(sanctions or []),
+            decided_on=_iso(decided_on),
+            withdrawn=state == PublicationState.WITHDRAWN,
+            withdrawn_on=_iso(withdrawn_on),
+        )
+        for pk, title, party, decision_number, agency_name, kind, sanctions, decided_on, state, withdrawn_on in fetched
+    ]
+    return rows, ResultPage(items=[], number=number, page_size=page_size, count=count, more=more)
 
 
 def iter_matching(filters: Filters, *, chunk: int = 1000, full: bool = True) -> Iterator[Publication]:
