@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -80,6 +81,39 @@ PROPOSAL_STEPS: dict[str, tuple[str, ...]] = {
     "penalty-general": ("investigate", "review", "notify", "hearing", "collective", "decide"),
     "penalty-summary": ("identify", "decide"),
 }
+
+
+# --- what other apps hear of: a case moved, a document was issued ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseEvent:
+    """A step completed (``kind="advance"``, ``source`` → ``target``) or a document issued at ``source``
+    (``kind="document"``, ``document`` set). Disclosure turns decisions into publications from these."""
+
+    actor: Any
+    case: Case
+    kind: str
+    source: str
+    target: str
+    at: dt.datetime
+    document: IssuedDocument | None = None
+
+
+CaseEventHook = Callable[[CaseEvent], object]
+_event_hooks: list[CaseEventHook] = []
+
+
+def register_case_event_hook(hook: CaseEventHook) -> None:
+    """``hook(event)`` runs inside the transaction of every advance and every issued case document, after its
+    ledger entry; an exception rolls the whole action back."""
+    if hook not in _event_hooks:
+        _event_hooks.append(hook)
+
+
+def _announce(event: CaseEvent) -> None:
+    for hook in _event_hooks:
+        hook(event)
 
 
 # --- common checks -------------------------------------------------------------------------------------------------
@@ -152,6 +186,7 @@ def case_advance(*, actor: Any, case: Case, target: str, note: str = "") -> Case
     note = clean_text(note)
     text = f"{step.name} → {process.step(transition.target).name}：{transition.name}"
     record(actor=actor, action="case.advance", subject=case, note=f"{text}（{note}）" if note else text)
+    _announce(CaseEvent(actor=actor, case=case, kind="advance", source=step.key, target=transition.target, at=now))
     if case.closed_at is not None:
         from sanxiang.cases.casefile import case_file_seal
 
@@ -446,6 +481,17 @@ def case_document_issue(
         recorded_at=timezone.now(),
     )
     record(actor=actor, action="case.document_add", subject=link, note=f"{document.template_name} {document.number}")
+    _announce(
+        CaseEvent(
+            actor=actor,
+            case=case,
+            kind="document",
+            source=step.key,
+            target=step.key,
+            at=link.recorded_at,
+            document=document,
+        )
+    )
     return document
 
 

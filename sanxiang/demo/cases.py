@@ -48,6 +48,8 @@ from sanxiang.cases.workflow import (
     case_recording_add,
 )
 from sanxiang.demo import data
+from sanxiang.disclosure.models import PublicationTask
+from sanxiang.disclosure.services import publication_fulfil, publication_publish
 from sanxiang.ledger.evidence import blob_store
 from sanxiang.org.models import Agency, User
 from sanxiang.registry.models import Device, EnforcementItem, Officer
@@ -212,6 +214,10 @@ class CaseSeeder:
             court=data.COURT,
             **facts,
         )
+        # 事后公开: the legal section confirms the proposed redaction and publishes within 7 working days.
+        publication = publication_publish(
+            actor=self.users["legal"], task=PublicationTask.objects.get(document=decision)
+        )
         case = self.advance(case, "serve", actor=self.head)
 
         self.on_site(case, "直接送达行政处罚决定书", show=False)  # the AV list (YX-04) records direct service
@@ -224,6 +230,13 @@ class CaseSeeder:
         )
         self.serve(case, decision, party)
         case = self.advance(case, "execute")
+        if publication is not None:
+            publication_fulfil(
+                actor=self.users["legal"],
+                publication=publication,
+                on=timezone.localdate(),
+                text="当事人已按期足额缴纳罚款，履行完毕。",
+            )
         case = self.advance(case, "close")
 
         self.issue(

@@ -7,9 +7,10 @@ class DisclosureConfig(AppConfig):
     verbose_name = "事后公开"
 
     def ready(self) -> None:
-        from sanxiang.disclosure import models, search
+        from sanxiang.disclosure import hooks, models, search
         from sanxiang.ledger.registry import register
 
         register(models.PublicationTask)
         register(models.Publication)
         search.connect()
+        hooks.connect()
