@@ -35,7 +35,7 @@ def _year(value: Any, default: int) -> int:
         year = int(value)
     except (TypeError, ValueError):
         return default
-    return year if services.FIRST_YEAR <= year <= default + 1 else default
+    return year if services.FIRST_YEAR <= year <= default else default
 
 
 def _page(
@@ -49,11 +49,13 @@ def _page(
     agency = agency or _agency(desk)
     this_year = timezone.localdate().year
     year = _year(request.GET.get("year"), this_year)
-    figures = annual.agency_figures(agency=agency, year=year)
     others = [
         a for a in readable_agencies(desk.user).filter(is_enforcement_body=True).order_by("name", "pk") if a != agency
     ]
-    by_agency = annual.figures_for(year=year, agencies=[agency, *others]) if others else {}
+    # One computation for every agency shown: the working agency's tables and, for readers of several agencies,
+    # the comparison (the decision limits are per case: see oversight.annual).
+    by_agency = annual.figures_for(year=year, agencies=[agency, *others])
+    figures = by_agency[agency.pk]
     comparison = (
         [{"agency": a, "figures": by_agency[a.pk], "rows": _summary(by_agency[a.pk])} for a in [agency, *others]]
         if others

@@ -260,3 +260,22 @@ def test_staff_api_previews_readable_agencies_and_publishes(client: Client, prep
     assert created.status_code == 201 and created.json()["version"] == 1
     again = client.post("/api/v1/staff/annual-reports/", body, content_type="application/json")
     assert again.status_code == 422 and "如需更正" in again.json()["errors"]["reason"][0]
+
+
+def test_public_list_queries_do_not_grow_with_the_reports(client: Client, prepared: Prepared) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bureau = prepared.bureau
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("portal:annual-list")).status_code == 200
+        return len(captured.captured_queries)
+
+    annual_report_publish(actor=bureau.reviewer, agency=bureau.agency, year=YEAR)
+    one = queries()
+    annual_report_publish(actor=bureau.superuser, agency=bureau.other_agency, year=YEAR)
+    annual_report_publish(actor=bureau.reviewer, agency=bureau.agency, year=YEAR - 1)
+    annual_report_publish(actor=bureau.reviewer, agency=bureau.agency, year=YEAR, reason="更正")
+    assert queries() == one
