@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.security import django_auth
 
-from sanxiang.core.errors import PermissionDenied
+from sanxiang.core.errors import NotFound, PermissionDenied
 from sanxiang.exchange import selectors, services
 from sanxiang.exchange.access import is_reader
 from sanxiang.exchange.topics import actions_of, topic_names
@@ -44,9 +44,14 @@ class ErrorOut(Schema):
     errors: dict[str, list[str]] | None = None
 
 
-@public_router.get("/exchange/schema.json", response=dict[str, Any], summary="推送消息的 JSON Schema")
-def schema(request: HttpRequest) -> dict[str, Any]:
-    return message_schema()
+@public_router.get(
+    "/exchange/schema.json", response={200: dict[str, Any], 404: ErrorOut}, summary="推送消息的 JSON Schema"
+)
+def schema(request: HttpRequest) -> Any:
+    try:
+        return message_schema()
+    except OSError as exc:  # a deployment installed without docs/
+        raise NotFound("本部署未附带消息格式文档（docs/exchange-schema.json）。") from exc
 
 
 @public_router.get("/exchange/topics/", response=list[TopicOut], summary="可订阅的推送主题及其动作")

@@ -24,7 +24,8 @@ class Receiver(models.Model):
     """
 
     name = models.CharField("名称", max_length=100, unique=True)
-    url = models.URLField("接收地址", max_length=500)
+    # Not a URLField: its validator refuses intranet host names without a dot (http://gs-platform/push).
+    url = models.CharField("接收地址", max_length=500)
     topics = models.JSONField("订阅主题", default=list, help_text="主题名，或以 .* 结尾的前缀，或 * 表示全部")
     agency = models.ForeignKey(
         Agency,

@@ -63,3 +63,8 @@ def test_refusals_are_clear_and_write_nothing(bureau: Bureau) -> None:
     with pytest.raises(CommandError, match="没有名为“不存在”的接收方"):
         run("receiver-disable", "不存在", "--reason", "x", "--actor", "reviewer")
     assert not Receiver.objects.exists()
+
+
+def test_an_intranet_host_name_is_a_valid_address(bureau: Bureau) -> None:
+    run("receiver-add", "内网平台", "http://gs-platform:8080/push", "--topics", "*", "--actor", "root")
+    assert Receiver.objects.get().url == "http://gs-platform:8080/push"
