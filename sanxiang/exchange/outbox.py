@@ -50,10 +50,25 @@ def envelope(
     }
 
 
+_tables_ready: set[str] = set()  # database aliases where the exchange's tables are known to exist
+
+
+def _tables_exist() -> bool:
+    """False only while migrating a new database, before the exchange's first migration (a data migration of an
+    earlier app may record a pushed action: there is nobody to push to yet)."""
+    connection = transaction.get_connection()
+    if connection.alias in _tables_ready:
+        return True
+    if Receiver._meta.db_table in connection.introspection.table_names():
+        _tables_ready.add(connection.alias)
+        return True
+    return False
+
+
 def on_recorded(entry: Any, subject: Any) -> None:
     """The ledger's record listener (``sanxiang.ledger.registry.register_record_listener``)."""
     topic = topic_for(entry.action)
-    if topic is None:
+    if topic is None or not _tables_exist():
         return
     agency_id = topic.agency_id(subject)
     receivers = [
