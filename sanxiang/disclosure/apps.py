@@ -14,3 +14,9 @@ class DisclosureConfig(AppConfig):
         register(models.Publication)
         search.connect()
         hooks.connect()
+
+    def schedule_background(self) -> None:
+        """Queue the publication expiry task for the next expiry (``sanxiang serve`` calls this at start)."""
+        from sanxiang.disclosure.tasks import schedule_expiry
+
+        schedule_expiry()

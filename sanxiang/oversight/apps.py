@@ -12,3 +12,9 @@ class OversightConfig(AppConfig):
 
         register(models.AnnualReport)
         register_public_check(selectors.annual_report_is_public)
+
+    def schedule_background(self) -> None:
+        """Queue the 1 January publication of last year's annual reports (``sanxiang serve`` calls this at start)."""
+        from sanxiang.oversight.tasks import schedule_annual_reports
+
+        schedule_annual_reports()

@@ -296,3 +296,10 @@ def test_publishing_queues_the_expiry_task_for_the_day_after_the_retention_perio
     assert timezone.localtime(queued.run_after).date() == publication.expires_on + dt.timedelta(days=1)
     assert expire_publications.call() == 0  # run early: nothing expires, and it stays queued once
     assert DBTaskResult.objects.filter(task_path=expire_publications.module_path).count() == 1
+
+
+def test_serve_schedules_the_self_scheduling_tasks() -> None:
+    from django.apps import apps
+
+    scheduling = [c.label for c in apps.get_app_configs() if callable(getattr(c, "schedule_background", None))]
+    assert {"disclosure", "oversight"} <= set(scheduling)

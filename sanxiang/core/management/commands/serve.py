@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -24,6 +25,12 @@ class Command(BaseCommand):
         logins = Path(settings.DATA_DIR) / "demo-logins.txt"
         if logins.exists():
             self.stdout.write(logins.read_text(encoding="utf-8"))
+        # Self-scheduling background work (publication expiry, the 1 January annual reports): each app whose config
+        # has ``schedule_background()`` queues its next run if none is queued (idempotent).
+        for config in apps.get_app_configs():
+            schedule = getattr(config, "schedule_background", None)
+            if callable(schedule):
+                schedule()
         self.stdout.write(self.style.SUCCESS(f"Sanxiang 已启动：http://{options['bind']}/  （Ctrl-C 停止）"))
         processes = [
             subprocess.Popen(  # noqa: S603 - our own executables, fixed arguments
