@@ -342,3 +342,26 @@ def test_messages_behind_a_failing_one_wait_even_when_they_are_due(bureau: Burea
     finally:
         push.stop()
     assert [r.key for r in push.accepted] == [str(m.key) for m in queued(receiver)]
+
+
+def test_the_task_queues_itself_for_the_next_retry(bureau: Bureau) -> None:
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from sanxiang.exchange.tasks import deliver_pending
+
+    push = PushServer(respond=lambda n: 503).start()
+    try:
+        receiver = add_receiver(bureau, push.url)
+        publish_officers(bureau, 1)
+        assert deliver_pending.call() == {"delivered": 0, "failed": 1, "waiting": 0}
+    finally:
+        push.stop()
+    message = queued(receiver)[0]
+    waiting = DBTaskResult.objects.get(task_path=deliver_pending.module_path, status=TaskResultStatus.READY)
+    assert waiting.run_after == message.next_attempt_at
+    # Asking again for the same or a later moment queues nothing more.
+    from sanxiang.exchange.tasks import schedule_delivery
+
+    schedule_delivery(at=message.next_attempt_at + dt.timedelta(seconds=5))
+    assert DBTaskResult.objects.filter(task_path=deliver_pending.module_path).count() == 1

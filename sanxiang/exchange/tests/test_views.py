@@ -206,3 +206,16 @@ def test_public_schema_and_topics(client: Client) -> None:
     assert schema["title"].startswith("Sanxiang pushed message")
     topics = {t["topic"]: t["actions"] for t in client.get("/api/v1/public/exchange/topics/").json()}
     assert "officer.certificate_suspend" in topics["registry.officers"]
+
+
+def test_api_replay_of_an_undelivered_message_is_a_conflict(client: Client, bureau: Bureau) -> None:
+    receiver = add_receiver(bureau, "https://publicity.example/push")
+    publish("officers", bureau=bureau, data=officer_data(bureau))
+    message = Message.objects.get(receiver=receiver)
+    client.force_login(bureau.reviewer)
+    response = client.post(
+        f"/api/v1/staff/exchange/messages/{message.pk}/replay/", {"reason": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 409 and "自动重试" in response.json()["detail"]
+    detail = client.get(f"/api/v1/staff/exchange/messages/{message.pk}/").json()
+    assert detail["state"] == "pending" and detail["attempts"] == [] and detail["envelope"]["id"] == str(message.key)
