@@ -14,6 +14,7 @@ from sanxiang.disclosure.tests.conftest import CaseWorld, decide_summary
 from sanxiang.exchange.delivery import deliver_due
 from sanxiang.exchange.models import Message
 from sanxiang.exchange.tests.conftest import PushServer, _secrets_in_tmp, add_receiver, server
+from sanxiang.exchange.tests.test_topics import validator
 
 __all__ = ["_secrets_in_tmp", "server"]
 
@@ -45,3 +46,9 @@ def test_publication_changes_are_pushed_in_order_with_the_public_record(
     assert last["record"] == canonical_state(publication) and last["state"] == "withdrawn"
     assert last["record"]["text"] == "" and received[0]["payload"]["record"]["text"] != ""
     assert last["url"] == f"{settings.PUBLIC_BASE_URL}/publications/{publication.pk}/"
+    # Every message follows the documented schema (docs/exchange-schema.json), and a spoiled record does not.
+    check = validator()
+    for envelope in received:
+        check.validate(envelope)
+    spoiled = {**received[0], "payload": {**received[0]["payload"], "record": {"text": 1}}}
+    assert not check.is_valid(spoiled)
