@@ -28,6 +28,7 @@ withdrawal reason only (never its text); an expired one is removed.
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -165,11 +166,26 @@ def listing_row(publication: Any) -> tuple[Any, ...]:
     )
 
 
-def index_publication(publication: Any, *, using: str | None = None) -> None:
+def _bump_version(cursor: Any) -> None:
+    cursor.execute("UPDATE disclosure_search_version SET version = %s WHERE id = 1", [secrets.randbits(62)])
+
+
+def index_version(*, using: str = DEFAULT_DB_ALIAS) -> int:
+    """The index's current version: a random number replaced with every change of the index (not a counter, so that
+    a rolled-back change cannot leave a number that once meant other contents)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT version FROM disclosure_search_version WHERE id = 1")
+        found = cursor.fetchone()
+    return 0 if found is None else int(found[0])
+
+
+def index_publication(publication: Any, *, using: str | None = None, bump: bool = True) -> None:
     """Bring the index rows of one publication up to date with the row (in the caller's transaction)."""
     connection = connections[using or publication._state.db or DEFAULT_DB_ALIAS]
     vendor = connection.vendor
     with connection.cursor() as cursor:
+        if bump:
+            _bump_version(cursor)
         cursor.execute("SELECT sort_key FROM disclosure_listing WHERE publication_id = %s", [publication.pk])
         for (old,) in cursor.fetchall():
             cursor.execute("DELETE FROM disclosure_listing WHERE sort_key = %s", [old])
@@ -204,15 +220,22 @@ def reindex_all(*, using: str = DEFAULT_DB_ALIAS, batch: int = 2000, model: Any 
     model = model or Publication
     connection = connections[using]
     with connection.cursor() as cursor:
+        if _has_version_table(connection):
+            _bump_version(cursor)
         cursor.execute("DELETE FROM disclosure_listing")
         if connection.vendor == "sqlite":
             cursor.execute("DELETE FROM disclosure_search")
     count = 0
     for publication in model.objects.using(using).order_by("pk").iterator(chunk_size=batch):
         if is_listed(publication):
-            index_publication(publication, using=using)
+            index_publication(publication, using=using, bump=False)
             count += 1
     return count
+
+
+def _has_version_table(connection: Any) -> bool:
+    # Migration 0002 rebuilds the index before 0003 has created the version table.
+    return "disclosure_search_version" in connection.introspection.table_names()
 
 
 def _on_record(entry: Any, subject: Any) -> None:

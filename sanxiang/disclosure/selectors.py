@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -31,7 +31,7 @@ from sanxiang.disclosure import search
 from sanxiang.disclosure.models import DecisionKind, Publication, PublicationState
 
 COUNT_CAP = 2000
-COUNT_TTL = 300  # seconds a count is remembered (it is also forgotten at the next ledger entry)
+COUNT_MEMO_SIZE = 4096  # counts each process remembers (until the index changes)
 KIND_LABELS = dict(DecisionKind.choices)
 SANCTION_LABELS = dict(Sanction.choices)
 LIST_FIELDS = (
@@ -192,23 +192,50 @@ class ResultPage:
         return range(1, self.num_pages + 1)
 
 
-def _generation() -> str:
-    """Changes whenever the index may have: the index changes only with a ledger entry (``search._on_record``).
+class Memo:
+    """A small per-process LRU memory of what was computed from the index, valid for one index version.
 
-    The latest entry's leaf hash, not just its number: a rolled-back transaction (a test) can reuse a number."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT leaf_hash FROM ledger_entry ORDER BY seq DESC LIMIT 1")
-        found = cursor.fetchone()
-    return "" if found is None else str(found[0])
+    Every process checks the version (one primary-key read, ``search.index_version``) before using what it
+    remembers; a change of the index in any process replaces the version, so nothing stale is ever served."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.version: int | None = None
+        self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, version: int, key: Any) -> Any:
+        with self.lock:
+            if version != self.version:
+                self.items.clear()
+                self.version = version
+                return None
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, version: int, key: Any, value: Any) -> None:
+        with self.lock:
+            if version != self.version:
+                self.items.clear()
+                self.version = version
+            self.items[key] = value
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
-def cached_count(filters: Filters, *, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """``matching_count``, remembered until the next ledger entry (at most ``COUNT_TTL`` seconds)."""
-    key = "disclosure:count:" + hashlib.sha256(repr((_generation(), cap, filters)).encode()).hexdigest()
-    found = cache.get(key)
+_counts = Memo(COUNT_MEMO_SIZE)
+
+
+def cached_count(filters: Filters, *, cap: int = COUNT_CAP, version: int | None = None) -> tuple[int, bool]:
+    """``matching_count``, remembered by this process until the index changes."""
+    version = search.index_version() if version is None else version
+    key = (cap, filters)
+    found = _counts.get(version, key)
     if found is None:
         found = matching_count(filters, cap=cap)
-        cache.set(key, found, COUNT_TTL)
+        _counts.put(version, key, found)
     return found[0], found[1]
 
 
@@ -245,16 +272,22 @@ def _iso(value: Any) -> str:
     return "" if value is None else value if isinstance(value, str) else value.isoformat()
 
 
-def publication_rows(filters: Filters, *, page: int = 1, page_size: int = 20) -> tuple[list[ListRow], ResultPage]:
-    """The portal's page: its rows read with the index in one query, and the (cached, capped) count."""
-    count, more = cached_count(filters)
+def publication_rows(
+    filters: Filters, *, page: int = 1, page_size: int = 20, version: int | None = None
+) -> tuple[list[ListRow], ResultPage]:
+    """The portal's page: its rows read with the index in one query, and the (remembered, capped) count."""
+    count, more = cached_count(filters, version=version)
     number = _number(count, page, page_size)
     source, where, params = _where(filters)
-    join = "CROSS JOIN" if connection.vendor == "sqlite" else "JOIN"
+    key = _key_column(filters)
+    # The page's keys first (index only, sorted, offset and limit), then their 20 rows: joining the publication before
+    # the LIMIT would read every skipped or sorted row of the big table.
     sql = (
         "SELECT p.id, p.title, p.party, p.decision_number, p.agency_name, p.decision_kind, p.sanctions, "  # noqa: S608
-        f"p.decided_on, p.state, p.withdrawn_on FROM {source} {join} disclosure_publication p "
-        f"ON p.id = l.publication_id{where} ORDER BY {_key_column(filters)} DESC LIMIT %s OFFSET %s"
+        "p.decided_on, p.state, p.withdrawn_on FROM (SELECT l.publication_id, l.sort_key FROM "
+        f"{source}{where} ORDER BY {key} DESC LIMIT %s OFFSET %s) k "
+        f"{'CROSS JOIN' if connection.vendor == 'sqlite' else 'JOIN'} disclosure_publication p "
+        "ON p.id = k.publication_id ORDER BY k.sort_key DESC"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, page_size, (number - 1) * page_size])

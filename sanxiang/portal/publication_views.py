@@ -25,12 +25,13 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from sanxiang.cases.models import Sanction
-from sanxiang.disclosure import selectors
+from sanxiang.disclosure import search, selectors
 from sanxiang.disclosure.models import DecisionKind, Publication, PublicationState
 from sanxiang.disclosure.selectors import KIND_LABELS, Filters, amount_text, sanctions_text
 from sanxiang.registry.selectors import public_agencies
 
 PAGE_SIZE = 20
+PAGE_MEMO_SIZE = 1024  # rendered list pages each process remembers (until the index changes)
 AGENCY_CACHE_KEY = "portal:publications:agencies"
 AGENCY_CACHE_SECONDS = 60
 # The filters the list, the exports and the API read from a query string.
@@ -149,11 +150,30 @@ def _export_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
+_pages = selectors.Memo(PAGE_MEMO_SIZE)
+
+
 @require_GET
 def publication_list(request: HttpRequest) -> HttpResponse:
+    """The list and the search. A rendered page is remembered by this process for its exact query until the index
+    changes (``selectors.Memo``: one primary-key read of the index version per request): it depends on nothing else
+    — no user, no session, no messages."""
+    fragment = _is_fragment_request(request)
+    version = search.index_version()
+    key = (fragment, request.get_full_path())
+    html = _pages.get(version, key) if getattr(settings, "PUBLICATION_PAGE_MEMO", True) else None
+    if html is None:
+        html = _render_list(request, fragment, version)
+        _pages.put(version, key, html)
+    response = HttpResponse(html)
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
+
+
+def _render_list(request: HttpRequest, fragment: bool, version: int) -> str:
     filters = filters_from(request.GET)
     rows, page = selectors.publication_rows(
-        filters, page=_int_or_none(request.GET.get("page")) or 1, page_size=PAGE_SIZE
+        filters, page=_int_or_none(request.GET.get("page")) or 1, page_size=PAGE_SIZE, version=version
     )
     export_query = _export_query(request)
     base = export_query + "&" if export_query else ""  # the filters, then the page
@@ -177,17 +197,14 @@ def publication_list(request: HttpRequest) -> HttpResponse:
         "nav": "publications",
     }
     # Rendered without the context processors (request, user, messages): the public list uses none of them.
-    if _is_fragment_request(request):
-        response = HttpResponse(render_to_string("portal/publications/_results.html", context))
-    else:
-        context["agency_options"] = _options(_agency_choices(), filters.agency_id)
-        context["kind_options"] = _options(DecisionKind.choices, filters.kind)
-        context["sanction_options"] = _options(Sanction.choices, filters.sanction)
-        context["decided_from"] = request.GET.get("from", "") if filters.decided_from else ""
-        context["decided_to"] = request.GET.get("to", "") if filters.decided_to else ""
-        response = HttpResponse(render_to_string("portal/publications/list.html", context))
-    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
-    return response
+    if fragment:
+        return render_to_string("portal/publications/_results.html", context)
+    context["agency_options"] = _options(_agency_choices(), filters.agency_id)
+    context["kind_options"] = _options(DecisionKind.choices, filters.kind)
+    context["sanction_options"] = _options(Sanction.choices, filters.sanction)
+    context["decided_from"] = request.GET.get("from", "") if filters.decided_from else ""
+    context["decided_to"] = request.GET.get("to", "") if filters.decided_to else ""
+    return render_to_string("portal/publications/list.html", context)
 
 
 @require_GET

@@ -299,3 +299,15 @@ def test_api_export_and_openapi(client: Any, world: dict[str, Publication]) -> N
 
 def test_navigation_links_the_publications(client: Any, db: Any) -> None:
     assert f'href="{reverse("portal:publications")}"' in client.get("/").content.decode()
+
+
+def test_remembered_pages_follow_every_change(client: Any, bureau: Bureau) -> None:
+    first = make_publication(bureau, title="第一份决定", decided_on=dt.date(2026, 1, 1))
+    assert titles(client.get(LIST_URL, {"q": "决定"}).content.decode()) == ["第一份决定"]
+    second = make_publication(bureau, title="第二份决定", decided_on=dt.date(2026, 2, 1))
+    assert titles(client.get(LIST_URL, {"q": "决定"}).content.decode()) == ["第二份决定", "第一份决定"]
+    withdraw(bureau, second)
+    assert "已撤下" in client.get(LIST_URL, {"q": "决定"}).content.decode()
+    expire(bureau, first)
+    assert titles(client.get(LIST_URL, {"q": "决定"}).content.decode()) == ["第二份决定"]
+    assert "共 <strong>1</strong> 条" in client.get(LIST_URL, {"q": "决定"}).content.decode()
