@@ -28,6 +28,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from sanxiang.complaints import demo as complaints_demo
 from sanxiang.core.canonical import to_json_value
 from sanxiang.core.models import PublicationStatus
 from sanxiang.demo import data
@@ -201,6 +202,10 @@ class Seeder:
         )
         self.seed_recording(xlt, legal)
         self.seed_devices(xlt, self.users["office"])
+        for _code in complaints_demo.seed(
+            actor_for_staff=self.users["office"], agency=xlt, assignee=self.users["head"]
+        ):
+            self.result.count("complaint")
         self.seed_reviewers(xlt)  # before the cases: only a qualified reviewer can take the major case's review
         if self.cases:
             CaseSeeder(agency=xlt, users=self.users, count=self.result.count).run()

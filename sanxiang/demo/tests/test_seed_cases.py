@@ -16,8 +16,10 @@ from django.utils import timezone
 
 from sanxiang.cases.gates import step_blockers
 from sanxiang.cases.models import Case, CaseFile, CertificateShown, DocumentService, IssuedDocument, Recording
+from sanxiang.complaints.models import Complaint
 from sanxiang.demo import data
 from sanxiang.demo.cases import WAV_RATE, wav_bytes
+from sanxiang.disclosure.models import Publication, PublicationTask
 from sanxiang.ledger.evidence import evidence_storage
 from sanxiang.ledger.models import Blob, Entry
 from sanxiang.org.models import Agency, User
@@ -155,6 +157,15 @@ def test_the_demo_cases_in_every_state_and_a_rerun_writes_nothing(data_dir: Path
         with wave.open(io.BytesIO(stored(recording.blob)), "rb") as clip:
             seconds = clip.getnframes() / clip.getframerate()
         assert seconds == (recording.ended_at - recording.started_at).total_seconds()
+
+    # 事后公开: the archived penalty's decision is published (the legal representative's name hidden) with its
+    # fulfilment; the seizure's decision awaits publication within 20 working days.
+    publication = Publication.objects.get(task__case=penalty)
+    assert publication.state == "published" and publication.fulfilment
+    assert data.PENALTY_CASE["party"]["legal_representative"] not in publication.text
+    assert PublicationTask.objects.get(case=seizure).state == "due"
+    # 监督举报: the demo complaints, filed through the public service.
+    assert Complaint.objects.exists()
 
     # Re-run: found by title, nothing written (no row, no ledger entry, no file).
     before = counts()
