@@ -10,13 +10,15 @@
    database (reused when it already holds the rows). Generation is not timed.
 2. Serving: ``gunicorn --workers 2`` on 127.0.0.1 with the project's settings and ``bench.search_urls`` as the
    urlconf (the real site plus ``/bench/bare/``: one indexed query — the newest 20 published rows through the
-   (state, published_on) index — written out as plain text, with the same middleware).
+   (state, published_on) index — written out as plain text, with the same middleware). Twice: as deployed (the list
+   remembers rendered pages per index version) and with that memory off (``BENCH_PAGE_MEMO=0``: the uncached path).
 3. Load: ``wrk`` on loopback, in the same run, for each of: the bare view; the search page (``/publications/?q=…``,
    rotating through 240 queries: common and rare two- to four-character terms, decision numbers, with and without
    filters); the list page (rotating through pages 1–20 and the filters). Requests/second and the p95 latency (wrk's
    Lua ``done`` hook); best of the rounds. Goal: search and list pages ≥ 50 % of the bare view's requests/second.
 
-``--json`` prints ``{"ratio_vs_bare_view": <the worse of the two ratios>, "p95_ms": <the worse page p95>, ...}``.
+``--json`` prints ``{"ratio_vs_bare_view": <the worse of the two ratios, as deployed>, "p95_ms": <the worse page
+p95>, "uncached_ratio_vs_bare_view": ..., ...}``.
 Results and the commands are recorded in docs/performance.md ("Public search").
 """
 
