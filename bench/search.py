@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-GENERATOR_VERSION = "3"
+GENERATOR_VERSION = "4"
 WORKERS = 2  # gunicorn sync workers: one per core
 CONNECTIONS = 8
 _FOREIGN_ENV = ("SANXIANG_EVIDENCE_DIR", "SANXIANG_UPLOAD_DIR", "SANXIANG_TASK_BACKEND")
@@ -183,12 +183,8 @@ def _party(rng: random.Random) -> tuple[str, str, bool]:
         surname = rng.choice(SURNAMES)
         return surname + "某" * rng.choice((1, 2)), "", True
     name = rng.choice(PLACES) + rng.choice(NAMES) + rng.choice(TRADES) + rng.choice(FORMS)
-    code = (
-        "91"
-        + "2111"
-        + "".join(rng.choice("0123456789") for _ in range(4))
-        + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(10))
-    )
+    # 18 characters like a unified social credit code (not checksummed: the search does not care).
+    code = "91211103" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(10))
     return name, code, False
 
 
@@ -452,6 +448,11 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     data_dir = None if os.environ.get("DATABASE_URL") else data_dir_for(sizes)
     if data_dir is not None:
+        if not _marker(data_dir).exists():  # nothing yet, an older generator's data, or an interrupted generation
+            for stale in data_dir.glob("sanxiang.sqlite3*"):
+                stale.unlink()
+            for old_marker in data_dir.glob("search-generated-v*"):
+                old_marker.unlink()
         data_dir.mkdir(parents=True, exist_ok=True)
     log(f"data: {data_dir or 'DATABASE_URL'}")
     setup_django(data_dir)
