@@ -120,14 +120,29 @@ def _key_column(filters: Filters) -> str:
     return "s.rowid" if filters.terms and connection.vendor == "sqlite" else "l.sort_key"
 
 
-def matching_keys(filters: Filters, *, limit: int, offset: int = 0, before: int | None = None) -> list[tuple[int, int]]:
-    """(publication id, sort key) of the matches, newest first; ``before`` continues after a sort key (keyset)."""
+def _keys_sql(filters: Filters, source: str, where: str, key: str, *, few: bool) -> str:
+    """The page's keys, newest first. With few matches of a search on PostgreSQL (the count was not capped), all of
+    them from the GIN index, then sorted: PostgreSQL would otherwise walk the sort-key index newest first and test
+    every row's tsvector, which for a rare phrase of common pairs (a decision number) reads the whole table."""
+    if few and filters.terms and connection.vendor == "postgresql":
+        return (
+            f"WITH m AS MATERIALIZED (SELECT l.publication_id, l.sort_key FROM {source}{where}) "  # noqa: S608
+            "SELECT publication_id, sort_key FROM m ORDER BY sort_key DESC LIMIT %s OFFSET %s"
+        )
+    return f"SELECT l.publication_id, l.sort_key FROM {source}{where} ORDER BY {key} DESC LIMIT %s OFFSET %s"  # noqa: S608
+
+
+def matching_keys(
+    filters: Filters, *, limit: int, offset: int = 0, before: int | None = None, few: bool = False
+) -> list[tuple[int, int]]:
+    """(publication id, sort key) of the matches, newest first; ``before`` continues after a sort key (keyset);
+    ``few``: the caller knows there are at most ``COUNT_CAP`` matches."""
     source, where, params = _where(filters)
     key = _key_column(filters)
     if before is not None:
         where += (" AND " if where else " WHERE ") + f"{key} < %s"
         params.append(before)
-    sql = f"SELECT l.publication_id, l.sort_key FROM {source}{where} ORDER BY {key} DESC LIMIT %s OFFSET %s"  # noqa: S608
+    sql = _keys_sql(filters, source, where, key, few=few)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit, offset])
         return [(int(pk), int(key)) for pk, key in cursor.fetchall()]
@@ -247,7 +262,7 @@ def publication_page(filters: Filters, *, page: int = 1, page_size: int = 20) ->
     """The ``page``-th page (from 1) of the listed publications matching ``filters``; past the end: the last page."""
     count, more = cached_count(filters)
     number = _number(count, page, page_size)
-    keys = matching_keys(filters, limit=page_size, offset=(number - 1) * page_size)
+    keys = matching_keys(filters, limit=page_size, offset=(number - 1) * page_size, few=not more)
     ids = [pk for pk, _ in keys]
     rows = Publication.objects.filter(pk__in=ids).only(*LIST_FIELDS) if ids else Publication.objects.none()
     return ResultPage(items=_in_order(ids, rows), number=number, page_size=page_size, count=count, more=more)
@@ -282,10 +297,10 @@ def publication_rows(
     key = _key_column(filters)
     # The page's keys first (index only, sorted, offset and limit), then their 20 rows: joining the publication before
     # the LIMIT would read every skipped or sorted row of the big table.
+    keys = _keys_sql(filters, source, where, key, few=not more)
     sql = (
         "SELECT p.id, p.title, p.party, p.decision_number, p.agency_name, p.decision_kind, p.sanctions, "  # noqa: S608
-        "p.decided_on, p.state, p.withdrawn_on FROM (SELECT l.publication_id, l.sort_key FROM "
-        f"{source}{where} ORDER BY {key} DESC LIMIT %s OFFSET %s) k "
+        f"p.decided_on, p.state, p.withdrawn_on FROM ({keys}) k "
         f"{'CROSS JOIN' if connection.vendor == 'sqlite' else 'JOIN'} disclosure_publication p "
         "ON p.id = k.publication_id ORDER BY k.sort_key DESC"
     )
@@ -313,8 +328,9 @@ def publication_rows(
 def iter_matching(filters: Filters, *, chunk: int = 1000, full: bool = True) -> Iterator[Publication]:
     """Every listed publication matching ``filters``, newest first, read in chunks by keyset (constant memory)."""
     before: int | None = None
+    few = not matching_count(filters)[1]
     while True:
-        keys = matching_keys(filters, limit=chunk, before=before)
+        keys = matching_keys(filters, limit=chunk, before=before, few=few)
         if not keys:
             return
         ids = [pk for pk, _ in keys]
