@@ -217,7 +217,16 @@ def test_every_staff_operation_has_a_row(client):
     operations = {
         f"{method.upper()} {path}"
         for path, item in document["paths"].items()
-        if path.startswith("/api/v1/staff/")
+        if path.startswith(REGISTRY_STAFF)
         for method in item
     }
     assert operations == set(ROWS)
+
+
+# The registry's staff routes (the lists, the review queue, the signed-in user); the other apps' staff routes are in
+# their own permission suites (complaints, exchange, oversight).
+REGISTRY_STAFF = (
+    *(f"/api/v1/staff/{key}/" for key in ALL_LISTS),
+    "/api/v1/staff/review-queue/",
+    "/api/v1/staff/me/",
+)

@@ -392,7 +392,17 @@ def test_gate_api_and_commands_offer_no_way_to_issue_or_serve(client: Client) ->
     assert writes  # the API does write (lists, uploads) …
     assert not [w for w in writes if "document" in w[0] or "case" in w[0]]  # … but nothing of cases or documents
     commands = {name for name, app in get_commands().items() if app.startswith("sanxiang")}
-    assert commands == {"serve", "seed_demo", "ledger", "calendar", "export", "import", "case"}
+    assert commands == {
+        "serve",
+        "seed_demo",
+        "ledger",
+        "calendar",
+        "export",
+        "import",
+        "case",
+        "exchange",  # receivers and delivery of pushes
+        "annual-report",  # the annual statistics
+    }
 
 
 def test_a_coordinated_review_cannot_be_escalated_again(case_world: CaseWorld) -> None:
