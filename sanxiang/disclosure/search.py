@@ -245,8 +245,35 @@ def _on_record(entry: Any, subject: Any) -> None:
         index_publication(subject)
 
 
+def _after_flush(sender: Any, using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """Empty the index when there are no publications at all.
+
+    Django's ``flush`` (run after every ``TransactionTestCase``) empties the tables it knows — not these — and then
+    sends ``post_migrate``. With no publication left, any index row would be an orphan. One cheap check otherwise.
+    """
+    connection = connections[using]
+    tables = set(connection.introspection.table_names())
+    if not {"disclosure_publication", "disclosure_listing"} <= tables:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM disclosure_publication LIMIT 1")
+        if cursor.fetchone() is not None:
+            return
+        cursor.execute("SELECT 1 FROM disclosure_listing LIMIT 1")
+        if cursor.fetchone() is None:
+            return
+        cursor.execute("DELETE FROM disclosure_listing")
+        if connection.vendor == "sqlite":
+            cursor.execute("DELETE FROM disclosure_search")
+        if "disclosure_search_version" in tables:
+            _bump_version(cursor)
+
+
 def connect() -> None:
     """Register what keeps the search index current (called from ``DisclosureConfig.ready``)."""
+    from django.db.models.signals import post_migrate
+
     from sanxiang.ledger.registry import register_record_listener
 
     register_record_listener(_on_record)
+    post_migrate.connect(_after_flush, dispatch_uid="disclosure-search-after-flush")
