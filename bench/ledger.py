@@ -44,9 +44,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from report import Report, log  # bench/report.py: the table every benchmark prints
 
 REPO = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -98,41 +100,6 @@ FULL = Sizes(
     ingest_files=(256 * MIB, 1024 * MIB),
     ingest_rounds=2,
 )
-
-
-@dataclass
-class Row:
-    figure: str
-    ours: str
-    baseline: str
-    ratio: str
-    goal: str
-    met: str
-
-
-@dataclass
-class Report:
-    rows: list[Row] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, figure: str, ours: str, baseline: str, ratio: str = "", goal: str = "", met: bool | None = None):
-        self.rows.append(Row(figure, ours, baseline, ratio, goal, "" if met is None else ("yes" if met else "NO")))
-
-    def table(self) -> str:
-        header = Row("figure", "ours", "baseline", "ratio", "goal", "met?")
-        rows = [header, *self.rows]
-        cols = ["figure", "ours", "baseline", "ratio", "goal", "met"]
-        widths = {c: max(len(getattr(r, c)) for r in rows) for c in cols}
-
-        def line(r: Row) -> str:
-            return "| " + " | ".join(getattr(r, c).ljust(widths[c]) for c in cols) + " |"
-
-        rule = "|" + "|".join("-" * (widths[c] + 2) for c in cols) + "|"
-        return "\n".join([line(header), rule, *(line(r) for r in self.rows)])
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 def _rate(n: int, seconds: float) -> float:

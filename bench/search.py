@@ -42,9 +42,11 @@ import types
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from report import Report, log  # bench/report.py: the table every benchmark prints
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR_VERSION = "4"
@@ -62,41 +64,6 @@ class Sizes:
 
 QUICK = Sizes(publications=100_000, seconds=5, rounds=2)
 FULL = Sizes(publications=1_000_000, seconds=10, rounds=3)
-
-
-@dataclass
-class Row:
-    figure: str
-    ours: str
-    baseline: str
-    ratio: str
-    goal: str
-    met: str
-
-
-@dataclass
-class Report:
-    rows: list[Row] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-
-    def add(self, figure: str, ours: str, baseline: str, ratio: str = "", goal: str = "", met: bool | None = None):
-        self.rows.append(Row(figure, ours, baseline, ratio, goal, "" if met is None else ("yes" if met else "NO")))
-
-    def table(self) -> str:
-        header = Row("figure", "ours", "baseline", "ratio", "goal", "met?")
-        rows = [header, *self.rows]
-        cols = ["figure", "ours", "baseline", "ratio", "goal", "met"]
-        widths = {c: max(len(getattr(r, c)) for r in rows) for c in cols}
-
-        def line(r: Row) -> str:
-            return "| " + " | ".join(getattr(r, c).ljust(widths[c]) for c in cols) + " |"
-
-        rule = "|" + "|".join("-" * (widths[c] + 2) for c in cols) + "|"
-        return "\n".join([line(header), rule, *(line(r) for r in self.rows)])
-
-
-def log(message: str) -> None:
-    print(f"[bench] {message}", file=sys.stderr, flush=True)
 
 
 # --- realistic decisions -----------------------------------------------------------------------------------------
