@@ -18,12 +18,11 @@ from sanxiang.portal.tests.test_record_proof_browser import (
     STEPS,
     _assert_failed,
     _verify,
-    browser,
     ledger_dirs,
     page,
 )
 
-__all__ = ["browser", "ledger_dirs", "page"]
+__all__ = ["ledger_dirs", "page"]
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -34,8 +34,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 MODULE = "/static/sanxiang/verify-record.js"
 STEPS = ["页面显示内容与原始记录一致", "记录摘要一致", "包含证明有效", "检查点签名有效"]
 
@@ -52,16 +50,6 @@ Object.defineProperty(globalThis.crypto, "subtle", {
 def ledger_dirs(settings: Any, tmp_path: Path) -> None:
     settings.SANXIANG_LEDGER_KEY_DIR = tmp_path / "keys"
     settings.SANXIANG_LEDGER_ORIGIN = "zfgs.example.gov.cn/ledger"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _page(browser: Any, **options: Any) -> tuple[Any, Any]:

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 import os
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,30 +27,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 TABLET = {"width": 1024, "height": 768}
 LOCAL = "%Y-%m-%dT%H:%M:%S"
 FACTS = "该公司未按规定对新入职的3名从业人员进行安全生产教育和培训即安排上岗作业。"
 WANG, LI = "王建国（21110320190001）", "李明（21110320190002）"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed")
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Person:
