@@ -4,6 +4,7 @@ the random stream's rejection sampling, bad inputs. No database."""
 from __future__ import annotations
 
 import copy
+import gc
 import hashlib
 import importlib.util
 import json
@@ -144,10 +145,13 @@ def test_the_observer_value_changes_the_selection():
     assert d.final_seed(SEED, "4711") == hashlib.sha256(SEED + b"4711").digest()
 
 
-def test_the_draw_does_not_depend_on_the_snapshots_order():
+def test_the_draw_does_not_depend_on_the_snapshots_order_or_their_preparation():
     targets, inspectors = pools()
     seed = d.final_seed(SEED, "x")
-    assert d.draw(seed, targets, inspectors, PLAN) == d.draw(seed, targets[::-1], inspectors[::-1], PLAN)
+    result = d.draw(seed, targets, inspectors, PLAN)
+    assert result == d.draw(seed, targets[::-1], inspectors[::-1], PLAN)
+    assert result == d.draw(seed, d.target_pool(targets[::-1]), d.inspector_pool(inspectors), PLAN)
+    assert gc.isenabled()  # paused during the draw only
     assert d.snapshot_hash(targets) == d.snapshot_hash(targets[::-1])
 
 
@@ -398,3 +402,27 @@ def test_the_ratio_is_rounded_up():
     assert [d.quota(q, n) for n in (0, 1, 20, 21, 40, 41)] == [0, 1, 1, 2, 2, 3]
     assert d.quota(d.ClassQuota("A", None, d._ratio("1")), 7) == 7
     assert d.quota(d.ClassQuota("A", 10, None), 7) == 7  # all eligible when fewer than planned
+
+
+# --- the specification's test vector ---------------------------------------------------------------------------
+
+
+def spec_vector() -> dict:
+    text = (REPO / "docs" / "draw.md").read_text(encoding="utf-8")
+    return json.loads(text.split("```json\n", 1)[1].split("```", 1)[0])
+
+
+def test_the_specification_test_vector_verifies(tmp_path):
+    doc = spec_vector()
+    result = d.verify(doc)
+    assert result.ok, result.problems
+    seed = d.final_seed(bytes.fromhex(doc["bureau_seed"]), doc["observer_value"])
+    assert seed.hex() == "0804f0e648ad3a774a09ba5aa7e9ee48e4e285f518cb21235de7af65648d039b"
+    numbers = d.stream(seed)
+    assert [next(numbers) for _ in range(3)] == [11244893948896118838, 430507963365162693, 966767702023778735]
+    assert [s["target"] for s in doc["selection"]] == [
+        "91211103MA0Q000001",
+        "91211103MA0Q000004",
+        "91211103MA0Q000005",
+    ]
+    assert run_script(doc, tmp_path).returncode == 0
