@@ -100,8 +100,12 @@ def draw(seed, targets, inspectors, plan):
     conflicts = {(a, b) for a, b in plan.get("conflicts", [])}
     k = plan.get("inspectors_per_target", 2)
     selection = []
+    covering_region = {}
     for target in selected:
-        covering = [i["id"] for i in inspectors if target.get("region") in i["regions"]]
+        region = target.get("region")
+        if region not in covering_region:  # the inspectors covering a region, in id order (computed once)
+            covering_region[region] = [i["id"] for i in inspectors if region in i["regions"]]
+        covering = covering_region[region]
         allowed = [i for i in covering if (i, target["id"]) not in conflicts]
         if len(allowed) < k:
             raise SystemExit(f"检查对象 {target['id']} 可抽取的检查人员少于 {k} 名：抽取无法进行。")
