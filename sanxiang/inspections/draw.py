@@ -413,7 +413,11 @@ def target_pool(items: Sequence[Mapping[str, Any]] | TargetPool) -> TargetPool:
                 raise DrawError(f"检查对象 {ids[index]} 的风险等级必须是字符串。")
             add = appenders[risk] = by_risk.setdefault(risk, []).append
         add(index)
-    if not all(type(x) is str for x in set(regions) | set(sectors)):
+    try:
+        labels = set(regions) | set(sectors)
+    except TypeError:  # unhashable: a list or an object
+        labels = {None}
+    if not all(type(x) is str for x in labels):
         raise DrawError("检查对象名录的区域和行业必须是字符串。")
     return TargetPool(ids, risks, regions, sectors, by_risk)
 
@@ -648,6 +652,8 @@ def verify(published: Mapping[str, Any]) -> Verification:
         ).selection()
     except ValidationError as exc:
         return Verification(False, [*problems, *exc.messages], None)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        return Verification(False, [*problems, f"发布数据不完整或格式错误：{exc}"], None)
     if published.get("selection") != result:
         problems.append("公布的抽取结果与重新计算的结果不符")
     return Verification(not problems, problems, result)

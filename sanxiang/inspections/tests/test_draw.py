@@ -130,6 +130,17 @@ def test_a_change_after_the_commitment_is_detected_and_named(tmp_path, change, m
     assert "结论：不一致" in proc.stdout
 
 
+def test_a_malformed_publication_is_reported_not_raised():
+    doc = published()
+    del doc["targets"]
+    result = d.verify(doc)
+    assert not result.ok
+    assert result.problems[0].startswith("发布数据不完整或格式错误")
+    doc = published()
+    doc["observer_value"] = ""
+    assert d.verify(doc).problems == ["请输入监督人员的随机值（不能为空）。"]
+
+
 def test_a_pool_changed_and_rehashed_still_breaks_the_commitment():
     doc = published()
     doc["targets"][4]["risk"] = "C"
@@ -361,6 +372,9 @@ def test_an_inspector_pool_without_the_region_is_refused():
         (lambda t, i, p: t[1].update(id=17), "检查对象名录的 id 必须是字符串。"),
         (lambda t, i, p: t[0].update(id=""), "检查对象名录的每一项必须有非空字符串 id。"),
         (lambda t, i, p: t[1].pop("risk"), "检查对象名录的每一项必须有 risk 字段。"),
+        (lambda t, i, p: t[1].pop("sector"), "检查对象名录的每一项必须有 sector 字段。"),
+        (lambda t, i, p: t[1].update(region=["211102"]), "检查对象名录的区域和行业必须是字符串。"),
+        (lambda t, i, p: t[1].update(risk=3), "检查对象 91211100MA0000001X 的风险等级必须是字符串。"),
         (lambda t, i, p: i[1].update(regions="R"), "检查人员 辽执0001 必须有区域列表（regions：字符串列表）。"),
         (lambda t, i, p: p["classes"].append({"risk": "A", "count": 1}), "风险等级重复：A。"),
         (lambda t, i, p: p["classes"][1].update(ratio="1.5"), "抽取比例必须在 0 到 1 之间"),
