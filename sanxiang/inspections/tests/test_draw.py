@@ -440,3 +440,15 @@ def test_the_specification_test_vector_verifies(tmp_path):
         "91211103MA0Q000005",
     ]
     assert run_script(doc, tmp_path).returncode == 0
+
+
+def test_the_draw_rejects_numbers_at_or_above_the_limit(monkeypatch):
+    # 2^64 − 1 is the one 64-bit value rejected for n = 3; without rejection it would give 0 (2^64 ≡ 1 mod 3).
+    targets, inspectors = pools(n_targets=9, n_inspectors=3, regions=("R",))  # class A: 3 targets
+    monkeypatch.setattr(d, "stream", lambda seed: iter([2**64 - 1, 1, 2**64 - 1, 2, 0]))
+    result = d.draw(SEED, targets, inspectors, {"classes": [{"risk": "A", "count": 1}]})
+    assert result.targets == ["91211100MA0000003X"]  # class A's second target
+    assert result.inspectors == [["辽执0002", "辽执0000"]]
+    plain = reference.Stream(SEED)  # the script's uniform rejects the same way
+    plain.buffer = [2**64 - 1, 1]
+    assert plain.uniform(3) == 1
