@@ -76,7 +76,11 @@ def _check_json(value: Any, where: str) -> None:
 
 def canonical_json(value: Any) -> bytes:
     """RFC 8785 JSON for the values ``_check_json`` admits: sorted keys, no spaces, UTF-8, minimal escapes."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False).encode()
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True, allow_nan=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        raise DrawError("数据含有无法编码为 UTF-8 的字符。") from None
 
 
 def _sha256_hex(data: bytes) -> str:
@@ -97,13 +101,22 @@ def _require_ids(items: Sequence[Mapping[str, Any]], what: str) -> list[str]:
 
 def canonical_snapshot(items: Sequence[Mapping[str, Any]], what: str = "名录") -> list[dict[str, Any]]:
     """The snapshot as it is hashed and published: every item a dict, the list sorted by ``id`` (code point order),
-    ids unique and non-empty."""
-    _require_ids(items, what)
-    ordered = sorted((dict(item) for item in items), key=lambda item: item["id"])
-    for a, b in pairwise(ordered):
-        if a["id"] == b["id"]:
-            raise DrawError(f"{what}中 id 重复：{a['id']}。")
-    _check_json(ordered, what)
+    ids unique and non-empty strings, only the JSON values of ``_check_json``."""
+    if not all(isinstance(item, dict) for item in items):
+        if not all(isinstance(item, Mapping) for item in items):
+            raise DrawError(f"{what}的每一项必须是对象。")
+        items = [dict(item) for item in items]
+    in_order, _ = _ids_in_order(items, what)
+    ordered: list[dict[str, Any]] = list(in_order)  # type: ignore[arg-type]  # dicts: checked above
+    # Checked column-wise: field names once, then only the values that are not plain strings (an inspector's
+    # regions, an integer) one by one. Strings are checked for UTF-8 when serialised.
+    if not all(type(key) is str and key.isascii() for key in set(chain.from_iterable(ordered))):
+        raise DrawError(f"{what}的字段名必须是 ASCII 字符串。")
+    if set(map(type, chain.from_iterable(map(dict.values, ordered)))) - {str}:
+        for item in ordered:
+            for value in item.values():
+                if type(value) is not str:
+                    _check_json(value, what)
     return ordered
 
 
