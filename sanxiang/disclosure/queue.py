@@ -69,11 +69,14 @@ def rates(tasks: QuerySet[PublicationTask], today: dt.date) -> Rates:
         published=Count("pk", filter=published),
         on_time=Count("pk", filter=published & Q(publication__published_on__lte=F("due_on"))),
         overdue=Count("pk", filter=Q(state=TaskState.DUE, due_on__lt=today)),
-        withdrawals=Count("pk", filter=Q(withdraw_due_on__isnull=False) & ~Q(state=TaskState.WITHDRAWAL_DUE))
-        + Count("pk", filter=Q(state=TaskState.WITHDRAWAL_DUE, withdraw_due_on__lt=today)),
-        withdrawals_on_time=Count(
+        # Withdrawals owed: done, or still to do and past their date (a revocation sets ``withdraw_due_on``).
+        withdrawals=Count(
             "pk",
-            filter=Q(state__in=[TaskState.WITHDRAWN], publication__withdrawn_on__lte=F("withdraw_due_on")),
+            filter=Q(withdraw_due_on__isnull=False)
+            & (~Q(state=TaskState.WITHDRAWAL_DUE) | Q(withdraw_due_on__lt=today)),
+        ),
+        withdrawals_on_time=Count(
+            "pk", filter=Q(state=TaskState.WITHDRAWN, publication__withdrawn_on__lte=F("withdraw_due_on"))
         ),
     )
     return Rates(

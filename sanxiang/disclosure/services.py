@@ -29,7 +29,6 @@ from sanxiang.cases.processes import PROCESSES, Kind
 from sanxiang.cases.workflow import CaseEvent
 from sanxiang.core import calendar, redaction
 from sanxiang.core.errors import InvalidTransition, ValidationError
-from sanxiang.core.money import yuan_display
 from sanxiang.core.values import clean_text
 from sanxiang.disclosure.models import (
     DecisionKind,
@@ -102,12 +101,12 @@ def institutional_keep(text: str) -> list[str]:
     return [name for name in names if len(name) >= 4] + [m.group(1) for m in _ACCOUNT.finditer(text)]
 
 
-def redaction_inputs(case: Case, text: str = "") -> dict[str, Any]:
+def redaction_inputs(case: Case, parties: list[Party], text: str = "") -> dict[str, Any]:
     """The names the case knows (to replace), the strings that must stay, and natural persons' home addresses."""
     known: list[redaction.KnownName] = []
     keep: list[str] = [case.agency.name, *institutional_keep(text)]
     addresses: list[str] = []
-    for party in _parties(case):
+    for party in parties:
         if party.kind == PartyKind.PERSON:
             known.append(redaction.KnownName(name=party.name, role="party"))
             if party.address:
@@ -131,12 +130,12 @@ def _document_text(document: IssuedDocument) -> str:
         return docx_text(handle.read()).strip()
 
 
-def _summary_text(case: Case, kind: str, decided_on: dt.date) -> str:
+def _summary_text(case: Case, parties: list[Party], kind: str, decided_on: dt.date) -> str:
     """The public summary of a decision without a decision document (机关、对象、行为类别、结论)."""
-    parties = "、".join(party.name for party in _parties(case)) or "（无）"
+    names = "、".join(party.name for party in parties) or "（无）"
     process = PROCESSES[case.process_key]
     return (
-        f"{case.agency.name}于{decided_on.year}年{decided_on.month}月{decided_on.day}日对{parties}"
+        f"{case.agency.name}于{decided_on.year}年{decided_on.month}月{decided_on.day}日对{names}"
         f"作出{DecisionKind(kind).label}。\n事项：{case.item.name}。\n案由：{case.title}。\n"
         f"办理程序：{process.name}；结论：{process.step(case.state).name}。"
     )
@@ -150,8 +149,9 @@ def _spans(task: PublicationTask) -> list[redaction.Span]:
     return [redaction.Span(**span) for span in task.proposal]
 
 
-def minor_on(case: Case, day: dt.date) -> bool:
-    return any(party.kind == PartyKind.PERSON and party.is_minor(day) for party in _parties(case))
+def minor_on(parties: list[Party], day: dt.date) -> bool:
+    """Whether a natural-person party was under 18 on ``day``."""
+    return any(party.kind == PartyKind.PERSON and party.is_minor(day) for party in parties)
 
 
 # --- the task ------------------------------------------------------------------------------------------------------
@@ -162,10 +162,11 @@ def task_create(
 ) -> PublicationTask:
     """A decision owes a publication: the task, its due date, its text and the redaction proposal."""
     due = publication_due(kind, decided_on)
-    text = _document_text(document) if document is not None else _summary_text(case, kind, decided_on)
-    inputs = redaction_inputs(case, text)
+    parties = _parties(case)
+    text = _document_text(document) if document is not None else _summary_text(case, parties, kind, decided_on)
+    inputs = redaction_inputs(case, parties, text)
     spans = redaction.propose(text, **inputs)
-    withheld = minor_on(case, _local_date(case.opened_at))
+    withheld = minor_on(parties, _local_date(case.opened_at))
     task = PublicationTask.objects.create(
         case=case,
         agency=case.agency,
@@ -206,8 +207,8 @@ def _require_publisher(actor: Any, task: PublicationTask) -> None:
     require_role(actor, task.agency_id, PUBLISHERS, "只有法制审核人员、办公室或局领导可以办理公开。")
 
 
-def _retention_end(case: Case, published_on: dt.date) -> dt.date:
-    person = any(party.kind == PartyKind.PERSON for party in _parties(case))
+def _retention_end(parties: list[Party], published_on: dt.date) -> dt.date:
+    person = any(party.kind == PartyKind.PERSON for party in parties)
     years = settings.SANXIANG_RETENTION_PERSON_YEARS if person else settings.SANXIANG_RETENTION_ORGANISATION_YEARS
     try:
         return published_on.replace(year=published_on.year + years)
@@ -215,10 +216,10 @@ def _retention_end(case: Case, published_on: dt.date) -> dt.date:
         return published_on.replace(year=published_on.year + years, day=28)
 
 
-def _party_display(case: Case) -> tuple[str, str]:
+def _party_display(parties: list[Party]) -> tuple[str, str]:
     shown: list[str] = []
     codes: list[str] = []
-    for party in _parties(case):
+    for party in parties:
         if party.kind == PartyKind.PERSON:
             shown.append(redaction.mask_name(party.name))
         else:
@@ -270,8 +271,8 @@ def publication_publish(
     if task.state != TaskState.DUE:
         raise InvalidTransition(f"该公开任务当前为“{task.get_state_display()}”，不能公开。")
     case = task.case
-    persons = [party for party in _parties(case) if party.kind == PartyKind.PERSON]
-    if persons and violation_on is None:
+    parties = _parties(case)
+    if any(party.kind == PartyKind.PERSON for party in parties) and violation_on is None:
         raise ValidationError({"violation_on": ["当事人为自然人，请填写违法行为发生日期（用于判断是否未成年）。"]})
     if violation_on is not None and violation_on > task.decided_on:
         raise ValidationError({"violation_on": ["违法行为发生日期不能晚于决定日期。"]})
@@ -281,13 +282,13 @@ def publication_publish(
     task.confirmed_by = actor
     task.confirmed_at = timezone.now()
     task.choices = cleaned
-    if violation_on is not None and minor_on(case, violation_on):
+    if violation_on is not None and minor_on(parties, violation_on):
         task.state = TaskState.WITHHELD
         task.withhold_reason = WithholdReason.MINOR
         task.save()
         record(actor=actor, action="publication.withhold", subject=task, note="当事人违法时未满十八周岁，不予公开")
         return None
-    party, party_code = _party_display(case)
+    party, party_code = _party_display(parties)
     text = redacted_text(task, cleaned)
     document = task.document
     publication = Publication.objects.create(
@@ -296,7 +297,7 @@ def publication_publish(
         agency_name=task.agency.name,
         decision_kind=task.decision_kind,
         decision_number=document.number if document is not None else "",
-        title=redaction.apply(case.title, redaction.propose(case.title, **redaction_inputs(case))),
+        title=redaction.apply(case.title, redaction.propose(case.title, **redaction_inputs(case, parties, case.title))),
         party=party,
         party_code=party_code,
         sanctions=[Sanction(value).label for value in (case.sanctions or [])]
@@ -308,7 +309,7 @@ def publication_publish(
         text=text,
         fulfilment=[],
         state=PublicationState.PUBLISHED,
-        expires_on=_retention_end(case, today),
+        expires_on=_retention_end(parties, today),
     )
     task.state = TaskState.PUBLISHED
     task.save()
@@ -433,7 +434,3 @@ def _schedule_expiry() -> None:
     from sanxiang.disclosure.tasks import schedule_expiry
 
     schedule_expiry()
-
-
-def amount_text(publication: Publication) -> str:
-    return yuan_display(publication.amount) if publication.amount is not None else ""

@@ -25,7 +25,7 @@ from sanxiang.disclosure import queue, services
 from sanxiang.disclosure.models import Publication, PublicationState, PublicationTask, TaskState, WithdrawReason
 from sanxiang.org.access import access_object, has_role
 from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, form_refusal, staff_view
+from sanxiang.workspace.views import error_messages, form_data, staff_view
 
 NAV = "disclosure"
 PAGE_SIZE = 50
@@ -57,12 +57,6 @@ class RevokeForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     public_reason = forms.CharField(label="向社会说明的撤下理由", max_length=300)
-
-
-def _valid(form: forms.Form) -> dict[str, Any]:
-    if not form.is_valid():
-        raise form_refusal(form)
-    return form.cleaned_data
 
 
 def _publisher(user: Any, agency_id: int) -> bool:
@@ -138,7 +132,7 @@ def task_detail(request: HttpRequest, desk: Desk, pk: int) -> HttpResponse:
     choices = dict.fromkeys(restored, False)
     if request.method == "POST":
         try:
-            data = _valid(form)
+            data = form_data(form)
             publication = services.publication_publish(
                 actor=request.user, task=task, choices=choices, violation_on=data["violation_on"]
             )
@@ -217,7 +211,7 @@ def publication_action(request: HttpRequest, desk: Desk, pk: int, action: str) -
         raise Http404("没有这个操作。")
     form = form_class(request.POST)
     try:
-        data = _valid(form)
+        data = form_data(form)
         if action == "fulfil":
             services.publication_fulfil(actor=request.user, publication=publication, on=data["on"], text=data["text"])
             messages.success(request, "履行情况已公开。")

@@ -28,7 +28,7 @@ from sanxiang.exchange.models import MessageState
 from sanxiang.exchange.topics import actions_of, topic_names
 from sanxiang.org.access import is_deployment_admin
 from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, form_refusal, staff_view
+from sanxiang.workspace.views import error_messages, form_data, staff_view
 
 NAV = "exchange"
 
@@ -36,12 +36,6 @@ NAV = "exchange"
 def _require_reader(request: HttpRequest) -> None:
     if not is_reader(request.user):
         raise DjangoPermissionDenied("只有法规科、办公室和系统管理员可以查看数据推送。")
-
-
-def _valid(form: Any) -> dict[str, Any]:
-    if not form.is_valid():
-        raise form_refusal(form)
-    return dict(form.cleaned_data)
 
 
 def _home_context(request: HttpRequest, desk: Desk, **extra: Any) -> dict[str, Any]:
@@ -83,7 +77,7 @@ def receiver_add(request: HttpRequest, desk: Desk) -> HttpResponse:
     _require_reader(request)
     form = ef.ReceiverForm(request.POST)
     try:
-        data = _valid(form)
+        data = form_data(form)
         agency = None if data["all_agencies"] else desk.agency
         receiver, secret = services.receiver_add(
             actor=request.user,
@@ -136,10 +130,10 @@ def receiver_action(request: HttpRequest, desk: Desk, pk: int, action: str) -> H
     try:
         if action == "edit":
             edit_form = ef.ReceiverEditForm(request.POST)
-            services.receiver_update(actor=user, receiver=receiver, data=_valid(edit_form))
+            services.receiver_update(actor=user, receiver=receiver, data=form_data(edit_form))
             messages.success(request, "接收方已修改。")
         elif action == "disable":
-            data = _valid(ef.ReasonForm(request.POST))
+            data = form_data(ef.ReasonForm(request.POST))
             services.receiver_disable(actor=user, receiver=receiver, reason=data["reason"])
             messages.success(request, "接收方已停用。")
         elif action == "enable":
@@ -183,7 +177,7 @@ def _message_context(request: HttpRequest, desk: Desk, message: Any, **extra: An
 def message_replay(request: HttpRequest, desk: Desk, pk: int) -> HttpResponse:
     message = selectors.message_for(request.user, pk)
     try:
-        data = _valid(ef.ReasonForm(request.POST))
+        data = form_data(ef.ReasonForm(request.POST))
         services.message_replay(actor=request.user, message=message, reason=data["reason"])
     except (ValidationError, InvalidTransition) as exc:
         context = _message_context(request, desk, message, errors=error_messages(exc))

@@ -53,15 +53,9 @@ from sanxiang.review.models import (
     ReviewState,
 )
 from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, form_refusal, staff_view
+from sanxiang.workspace.views import error_messages, form_data, staff_view
 
 NAV = "review"
-
-
-def _valid(form: forms.Form) -> dict[str, Any]:
-    if not form.is_valid():
-        raise form_refusal(form)
-    return form.cleaned_data
 
 
 def _require(condition: bool, message: str = "您没有执行此操作的权限。") -> None:
@@ -282,29 +276,29 @@ ACTIONS = {
 def _run(request: HttpRequest, review: LegalReview, action: str) -> None:
     user, post = request.user, request.POST
     if action == "preliminary":
-        data = _valid(rf.PreliminaryForm(post))
+        data = form_data(rf.PreliminaryForm(post))
         services.review_preliminary(
             actor=user, review=review, approve=data["decision"] == "approve", opinion=data["opinion"]
         )
     elif action == "head_sign":
-        services.review_head_sign(actor=user, review=review, opinion=_valid(rf.HeadSignForm(post))["opinion"])
+        services.review_head_sign(actor=user, review=review, opinion=form_data(rf.HeadSignForm(post))["opinion"])
     elif action == "take":
         services.review_take(actor=user, review=review)
     elif action == "consult":
-        data = _valid(rf.ConsultForm(post, agency=review.case.agency))
+        data = form_data(rf.ConsultForm(post, agency=review.case.agency))
         services.review_consult(actor=user, review=review, adviser=data["adviser"], question=data["question"])
     elif action == "adviser_opinion":
-        services.review_adviser_opinion(actor=user, review=review, opinion=_valid(rf.OpinionForm(post))["opinion"])
+        services.review_adviser_opinion(actor=user, review=review, opinion=form_data(rf.OpinionForm(post))["opinion"])
     elif action == "decide":
         form = rf.DecideForm(post)
-        data = _valid(form)
+        data = form_data(form)
         services.review_decide(
             actor=user, review=review, checklist=form.checklist(), outcome=data["outcome"], opinion=data["opinion"]
         )
     elif action == "disagree":
-        services.review_disagree(actor=user, review=review, opinion=_valid(rf.DisagreeForm(post))["opinion"])
+        services.review_disagree(actor=user, review=review, opinion=form_data(rf.DisagreeForm(post))["opinion"])
     else:  # coordinate
-        data = _valid(rf.CoordinateForm(post))
+        data = form_data(rf.CoordinateForm(post))
         services.review_coordinate(actor=user, review=review, outcome=data["outcome"], opinion=data["opinion"])
 
 
@@ -349,7 +343,7 @@ def case_request(request: HttpRequest, desk: Desk, case_pk: int) -> HttpResponse
     form = rf.RequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         try:
-            data = _valid(form)
+            data = form_data(form)
             review = services.review_request(actor=request.user, case=case, complex=data["complex"], note=data["note"])
         except (ValidationError, InvalidTransition) as exc:
             errors = error_messages(exc)
@@ -379,7 +373,7 @@ def collective(request: HttpRequest, desk: Desk, case_pk: int) -> HttpResponse:
     if request.method == "POST":
         _require(may_record, "只有局领导可以记录集体讨论。")
         try:
-            data = _valid(form)
+            data = form_data(form)
             services.collective_record(
                 actor=request.user,
                 case=case,
@@ -477,7 +471,7 @@ def _save_rule(
 ) -> tuple[rf.RuleForm, list[str], MajorDecisionRule | None]:
     form = rf.RuleForm(request.POST)
     try:
-        data = _valid(form)
+        data = form_data(form)
         agency = None if data["scope"] == "all" else _agency(desk)
         if rule is not None:
             if (rule.agency_id is None) != (agency is None):
@@ -536,7 +530,7 @@ def rule_deactivate(request: HttpRequest, desk: Desk, pk: int) -> HttpResponse:
     rule = _rule(request.user, pk)
     form = rf.DeactivateForm(request.POST)
     try:
-        services.rule_deactivate(actor=request.user, rule=rule, note=_valid(form)["note"])
+        services.rule_deactivate(actor=request.user, rule=rule, note=form_data(form)["note"])
     except (ValidationError, InvalidTransition) as exc:
         for message in error_messages(exc):
             messages.error(request, f"未能停用 {rule.code}：{message}")
@@ -605,7 +599,7 @@ def reviewer_qualify(request: HttpRequest, desk: Desk) -> HttpResponse:
     agency = _agency(desk)
     form = rf.QualifyForm(request.POST, agency=agency)
     try:
-        data = _valid(form)
+        data = form_data(form)
         services.reviewer_qualify(
             actor=request.user,
             user=data["user"],
@@ -634,7 +628,7 @@ def reviewer_training(request: HttpRequest, desk: Desk) -> HttpResponse:
     agency = _agency(desk)
     form = rf.TrainingForm(request.POST, agency=agency)
     try:
-        data = _valid(form)
+        data = form_data(form)
         services.reviewer_training_add(
             actor=request.user,
             user=data["user"],

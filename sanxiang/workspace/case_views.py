@@ -49,7 +49,7 @@ from sanxiang.org.access import has_role, is_deployment_admin
 from sanxiang.org.models import Role, RoleAssignment, User
 from sanxiang.workspace import case_forms as cf
 from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, form_refusal, staff_view
+from sanxiang.workspace.views import error_messages, form_data, staff_view
 
 PAGE_SIZE = 50
 
@@ -608,12 +608,6 @@ ACTIONS = {
 }
 
 
-def _valid(form: forms.Form) -> dict[str, Any]:
-    if not form.is_valid():
-        raise form_refusal(form)
-    return form.cleaned_data
-
-
 def _run(request: HttpRequest, case: Case, action: str) -> str:
     """Parse ``action``'s form and call its service; returns the success message."""
     user, post = request.user, request.POST
@@ -621,21 +615,21 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
     form: Any
     if action == "advance":
         form = cf.AdvanceForm(post)
-        data = _valid(form)
+        data = form_data(form)
         moved = workflow.case_advance(actor=user, case=case, target=data["target"], note=data["note"])
         message = f"已进入“{_step_name(moved)}”。"
     elif action == "approve":
         form = cf.NoteForm(post)
-        workflow.case_approve(actor=user, case=case, note=_valid(form)["note"])
+        workflow.case_approve(actor=user, case=case, note=form_data(form)["note"])
     elif action == "fact":
         form = cf.FactForm(post, case=case)
-        data = _valid(form)
+        data = form_data(form)
         workflow.case_fact_record(
             actor=user, case=case, kind=data["kind"], occurred_at=data["occurred_at"], note=data["note"]
         )
     elif action == "certificate":
         form = cf.CertificateForm(post, case=case)
-        data = _valid(form)
+        data = form_data(form)
         workflow.case_certificate_shown(
             actor=user,
             case=case,
@@ -646,7 +640,7 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
         )
     elif action == "recording":
         form = cf.RecordingForm(post, case=case)
-        data = _valid(form)
+        data = form_data(form)
         workflow.case_recording_add(
             actor=user,
             case=case,
@@ -666,14 +660,14 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
         if code not in (*step.documents, *step.optional_documents):
             raise InvalidTransition(f"“{step.name}”环节不制发该文书。")
         form = cf.DocumentForm(post, case=case, template_code=code)
-        _valid(form)
+        form_data(form)
         document = workflow.case_document_issue(
             actor=user, case=case, template_code=code, fields=form.fields_for_service()
         )
         message = f"已制发{document.template_name}（{document.number}）。"
     elif action == "serve":
         form = cf.ServeForm(post, case=case)
-        data = _valid(form)
+        data = form_data(form)
         receipt = None
         if data["receipt_sha256"]:
             receipt = Blob.objects.filter(pk=data["receipt_sha256"].strip().lower()).first()
@@ -690,31 +684,31 @@ def _run(request: HttpRequest, case: Case, action: str) -> str:
         )
     elif action == "penalty":
         form = cf.PenaltyForm(post, case=case)
-        data = _valid(form)
+        data = form_data(form)
         workflow.case_penalty_propose(
             actor=user, case=case, amount=data["amount"], band=data["band"], reason=data["reason"]
         )
     elif action == "extend":
         form = cf.ExtendForm(post, process=_process(case))
-        data = _valid(form)
+        data = form_data(form)
         workflow.case_deadline_extend(
             actor=user, case=case, deadline_key=data["deadline_key"], days=data["days"], reason=data["reason"]
         )
     elif action == "recusal_request":
         form = cf.RecusalRequestForm(post, case=case)
-        data = _valid(form)
+        data = form_data(form)
         case_services.case_recusal_request(
             actor=user, case=case, officer=data["officer"], reason=data["reason"], applicant=data["applicant"]
         )
     elif action == "recusal_decide":
         form = cf.RecusalDecideForm(post, case=case)
-        data = _valid(form)
+        data = form_data(form)
         case_services.case_recusal_decide(
             actor=user, case=case, officer=data["officer"], approve=data["decision"] == "approve", note=data["note"]
         )
     else:  # officer_add
         form = cf.OfficerAddForm(post, case=case)
-        case_services.case_officer_add(actor=user, case=case, officer=_valid(form)["officer"])
+        case_services.case_officer_add(actor=user, case=case, officer=form_data(form)["officer"])
     return message
 
 

@@ -139,6 +139,13 @@ def form_refusal(form: Any) -> ValidationError:
     return ValidationError({k: [str(m) for m in v] for k, v in form.errors.items()})
 
 
+def form_data(form: Any) -> dict[str, Any]:
+    """A bound action form's cleaned data, or its errors raised as ``form_refusal`` (shown like a service's)."""
+    if not form.is_valid():
+        raise form_refusal(form)
+    return dict(form.cleaned_data)
+
+
 def entry_url(list_key: str, entry: Any) -> str:
     return reverse("workspace:entry_detail", kwargs={"list_key": list_key, "pk": entry.pk})
 

@@ -298,8 +298,22 @@ def test_publishing_queues_the_expiry_task_for_the_day_after_the_retention_perio
     assert DBTaskResult.objects.filter(task_path=expire_publications.module_path).count() == 1
 
 
-def test_serve_schedules_the_self_scheduling_tasks() -> None:
-    from django.apps import apps
+def test_serve_schedules_the_self_scheduling_tasks(case_world: CaseWorld) -> None:
+    from django_tasks_db.models import DBTaskResult
 
-    scheduling = [c.label for c in apps.get_app_configs() if callable(getattr(c, "schedule_background", None))]
-    assert {"disclosure", "oversight"} <= set(scheduling)
+    from sanxiang.core.management.commands.serve import schedule_background_work
+    from sanxiang.disclosure.tasks import expire_publications
+    from sanxiang.oversight.tasks import publish_annual_reports
+
+    published(case_world)  # outside on_commit capture: nothing queued yet
+    queued = DBTaskResult.objects.filter(
+        task_path__in=[expire_publications.module_path, publish_annual_reports.module_path]
+    )
+    assert not queued.exists()
+    assert {"disclosure", "oversight"} <= set(schedule_background_work())
+    assert set(queued.values_list("task_path", flat=True)) == {
+        expire_publications.module_path,
+        publish_annual_reports.module_path,
+    }
+    schedule_background_work()  # again: nothing more
+    assert queued.count() == 2

@@ -13,6 +13,18 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def schedule_background_work() -> list[str]:
+    """Queue the self-scheduling background work (publication expiry, the 1 January annual reports): each app whose
+    config has ``schedule_background()`` queues its next run unless one is queued (idempotent). Returns the apps."""
+    scheduled = []
+    for config in apps.get_app_configs():
+        schedule = getattr(config, "schedule_background", None)
+        if callable(schedule):
+            schedule()
+            scheduled.append(config.label)
+    return scheduled
+
+
 class Command(BaseCommand):
     help = "Serve the site with gunicorn and run the background task worker (Ctrl-C stops both)."
 
@@ -25,12 +37,7 @@ class Command(BaseCommand):
         logins = Path(settings.DATA_DIR) / "demo-logins.txt"
         if logins.exists():
             self.stdout.write(logins.read_text(encoding="utf-8"))
-        # Self-scheduling background work (publication expiry, the 1 January annual reports): each app whose config
-        # has ``schedule_background()`` queues its next run if none is queued (idempotent).
-        for config in apps.get_app_configs():
-            schedule = getattr(config, "schedule_background", None)
-            if callable(schedule):
-                schedule()
+        schedule_background_work()
         self.stdout.write(self.style.SUCCESS(f"Sanxiang 已启动：http://{options['bind']}/  （Ctrl-C 停止）"))
         processes = [
             subprocess.Popen(  # noqa: S603 - our own executables, fixed arguments
