@@ -151,6 +151,7 @@ def _register_routers() -> None:
     from sanxiang.complaints import apis as complaints_apis
     from sanxiang.disclosure import apis as disclosure_apis
     from sanxiang.exchange import apis as exchange_apis
+    from sanxiang.inspections import apis as inspections_apis
     from sanxiang.ledger.apis import router as ledger_router
     from sanxiang.ledger.evidence_apis import build_router as build_evidence_router
     from sanxiang.org.apis import router as org_router
@@ -162,7 +163,7 @@ def _register_routers() -> None:
     api.add_router("/staff/", org_router)
     api.add_router("/evidence/", build_evidence_router())
     api.add_router("/ledger/", ledger_router)
-    for app_apis in (disclosure_apis, complaints_apis, exchange_apis, oversight_apis):
+    for app_apis in (disclosure_apis, complaints_apis, exchange_apis, oversight_apis, inspections_apis):
         api.add_router("/public/", app_apis.public_router)
         api.add_router("/staff/", app_apis.staff_router)
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "sanxiang.disclosure",
     "sanxiang.complaints",
     "sanxiang.oversight",
+    "sanxiang.inspections",
     "sanxiang.portal",
     "sanxiang.workspace",
     "sanxiang.demo",
@@ -253,9 +254,15 @@ SANXIANG_REVIEW_ALL_GENERAL = env_bool("SANXIANG_REVIEW_ALL_GENERAL", False)
 # decision's revocation to withdrawal (行政处罚法第四十八条), and how long a publication stays online (local rules).
 SANXIANG_PUBLISH_LICENCE_PENALTY_DAYS = env_int("SANXIANG_PUBLISH_LICENCE_PENALTY_DAYS", 7)
 SANXIANG_PUBLISH_OTHER_DAYS = env_int("SANXIANG_PUBLISH_OTHER_DAYS", 20)
+# Random-inspection results (双随机、一公开), from the inspection's end (plan 二(一)5).
+SANXIANG_PUBLISH_INSPECTION_DAYS = env_int("SANXIANG_PUBLISH_INSPECTION_DAYS", 20)
 SANXIANG_WITHDRAW_DAYS = env_int("SANXIANG_WITHDRAW_DAYS", 3)
 SANXIANG_RETENTION_ORGANISATION_YEARS = env_int("SANXIANG_RETENTION_ORGANISATION_YEARS", 5)
 SANXIANG_RETENTION_PERSON_YEARS = env_int("SANXIANG_RETENTION_PERSON_YEARS", 3)
+
+# Random inspections: how often one target may be inspected in a calendar year, across plans (combined visits count
+# once).
+SANXIANG_INSPECTION_YEARLY_CAP = env_int("SANXIANG_INSPECTION_YEARLY_CAP", 2)
 
 # Complaints (监督举报): the public form's limits and the reply time limit in working days.
 SANXIANG_COMPLAINT_RATE_PER_HOUR = env_int("SANXIANG_COMPLAINT_RATE_PER_HOUR", 5)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("staff/complaints/", include("sanxiang.complaints.urls")),
     path("staff/exchange/", include("sanxiang.exchange.urls")),
     path("staff/oversight/", include("sanxiang.oversight.urls")),
+    path("staff/inspections/", include("sanxiang.inspections.urls")),
     path("staff/", include("sanxiang.workspace.urls")),
     path("", include("sanxiang.portal.urls")),
 ]

@@ -33,6 +33,7 @@ from sanxiang.core.canonical import to_json_value
 from sanxiang.core.models import PublicationStatus
 from sanxiang.demo import data
 from sanxiang.demo.cases import CaseSeeder
+from sanxiang.inspections import demo as inspections_demo
 from sanxiang.ledger.selectors import entries_for
 from sanxiang.ledger.services import record
 from sanxiang.org.listing import ListSpec
@@ -209,6 +210,7 @@ class Seeder:
         self.seed_reviewers(xlt)  # before the cases: only a qualified reviewer can take the major case's review
         if self.cases:
             CaseSeeder(agency=xlt, users=self.users, count=self.result.count).run()
+            inspections_demo.seed(agency=xlt, users=self.users, count=self.result.count)
         self.result.logins = self.logins()
         return self.result
 

@@ -52,6 +52,8 @@ _FAST = (DecisionKind.PENALTY, DecisionKind.LICENCE)
 
 
 def publication_days(kind: str) -> int:
+    if kind == DecisionKind.INSPECTION:
+        return int(settings.SANXIANG_PUBLISH_INSPECTION_DAYS)
     return settings.SANXIANG_PUBLISH_LICENCE_PENALTY_DAYS if kind in _FAST else settings.SANXIANG_PUBLISH_OTHER_DAYS
 
 

@@ -66,6 +66,7 @@ urlpatterns = [
     path("", include("sanxiang.portal.publication_urls")),
     path("", include("sanxiang.portal.complaint_urls")),
     path("", include("sanxiang.portal.annual_urls")),
+    path("", include("sanxiang.portal.inspection_urls")),
     path("<listkey:list_key>/", views.entry_list, name="list"),
     path("<listkey:list_key>/<int:pk>/", views.entry_detail, name="detail"),
 ]

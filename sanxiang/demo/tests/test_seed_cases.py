@@ -20,6 +20,9 @@ from sanxiang.complaints.models import Complaint
 from sanxiang.demo import data
 from sanxiang.demo.cases import WAV_RATE, wav_bytes
 from sanxiang.disclosure.models import Publication, PublicationTask
+from sanxiang.inspections import demo as inspections_demo
+from sanxiang.inspections.models import Conflict, Draw, DrawnTarget, DrawState
+from sanxiang.inspections.services import draw_verify
 from sanxiang.ledger.evidence import evidence_storage
 from sanxiang.ledger.models import Blob, Entry
 from sanxiang.org.models import Agency, User
@@ -166,6 +169,18 @@ def test_the_demo_cases_in_every_state_and_a_rerun_writes_nothing(data_dir: Path
     assert PublicationTask.objects.get(case=seizure).state == "due"
     # 监督举报: the demo complaints, filed through the public service.
     assert Complaint.objects.exists()
+    # 双随机抽查: the plan's draw made with the observer's value, verifiable, one inspection case per drawn target with
+    # two inspectors, never the officer with the declared conflict on that target.
+    draw = Draw.objects.get(plan__code=inspections_demo.PLAN_CODE)
+    assert draw.state == DrawState.DRAWN and draw_verify(draw).ok
+    drawn = list(DrawnTarget.objects.filter(draw=draw).select_related("case", "target"))
+    assert len(drawn) == len(draw.selection) >= 4
+    assert {d.target.risk for d in drawn} >= {"C", "D"}
+    for row in drawn:
+        assert row.case is not None and row.case.process_key == "inspection"
+        assert len(row.inspectors) == 2 == row.case.officers.count()
+    conflict = Conflict.objects.get(agency=draw.agency)
+    assert [conflict.officer.certificate_number, conflict.target.uscc] in draw.plan_document["conflicts"]
 
     # Re-run: found by title, nothing written (no row, no ledger entry, no file).
     before = counts()
