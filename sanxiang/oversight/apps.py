@@ -10,8 +10,21 @@ class OversightConfig(AppConfig):
         from sanxiang.ledger.registry import register, register_public_check
         from sanxiang.oversight import models, selectors
 
-        register(models.AnnualReport)
+        for model in (
+            models.AnnualReport,
+            models.EvaluationChecklist,
+            models.CaseEvaluation,
+            models.ManualFinding,
+            models.RolloutTask,
+            models.ProgressReport,
+            models.SupervisionFinding,
+        ):
+            register(model)
         register_public_check(selectors.annual_report_is_public)
+        from sanxiang.cases.workflow import register_case_event_hook
+        from sanxiang.oversight.evaluation_services import on_case_event
+
+        register_case_event_hook(on_case_event)
 
     def schedule_background(self) -> None:
         """Queue the 1 January publication of last year's annual reports (``sanxiang serve`` calls this at start)."""

@@ -1,6 +1,6 @@
 """Staff pages of the oversight app, under /staff/oversight/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from sanxiang.oversight import views
 
@@ -8,4 +8,5 @@ app_name = "oversight"
 urlpatterns = [
     path("annual/", views.annual_page, name="annual"),
     path("annual/publish/", views.annual_publish, name="annual_publish"),
+    path("evaluation/", include("sanxiang.oversight.evaluation_urls")),
 ]

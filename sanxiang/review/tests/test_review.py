@@ -402,6 +402,8 @@ def test_gate_api_and_commands_offer_no_way_to_issue_or_serve(client: Client) ->
         "case",
         "exchange",  # receivers and delivery of pushes
         "annual-report",  # the annual statistics
+        "evaluate-cases",  # case-file evaluation
+        "draw-verify",  # recompute a published random draw
     }
 
 
