@@ -31,6 +31,7 @@ from sanxiang.ledger.services import record
 from sanxiang.oversight import evaluation
 from sanxiang.oversight import evaluation_services as services
 from sanxiang.oversight.models import CaseEvaluation, EvaluationChecklist, ManualFinding
+from sanxiang.registry.models import Officer
 
 FULL = {"documents", "two_officers", "certificate_shown", "recordings", "deadlines", "publication", "discretion"}
 
@@ -185,6 +186,21 @@ def test_a_major_case_without_a_passed_review_is_found(case_world: CaseWorld) ->
     decision = CaseDocument.objects.get(case=case, document__template_code="penalty_decision")
     added = Entry.objects.get(subject_type="cases.casedocument", subject_id=str(decision.pk))
     assert found["entries"] == sorted([marked.seq, added.seq])
+    collective = point(evaluated, "collective")
+    assert "集体讨论" in collective["detail"] and added.seq in collective["entries"]
+
+
+def test_an_officer_without_a_valid_certificate_for_the_item_is_found(case_world: CaseWorld) -> None:
+    case = closed_summary(case_world)
+    second = case.officers.order_by("pk").last()
+    assert second is not None
+    Officer.objects.filter(pk=second.pk).update(categories=[])  # the certificate does not cover penalties
+    evaluated = rescore(case_world, case)
+    assert only_failure(evaluated) == "two_officers"
+    found = point(evaluated, "two_officers")
+    assert "只有1名" in found["detail"]
+    assigned = Entry.objects.filter(action="case.officer_assign", subject_type="cases.caseofficer")
+    assert found["entries"] == sorted(e.seq for e in assigned) and found["entries"]
 
 
 def test_a_fine_outside_its_band_without_a_reason_is_found(case_world: CaseWorld) -> None:
