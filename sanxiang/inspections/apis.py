@@ -7,6 +7,7 @@ Read through ``inspections.selectors`` (never the draw's secret); 404 alike for 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -110,7 +111,13 @@ class DrawnTargetOut(Schema):
 
 
 class DrawDetailOut(DrawOut):
-    selection: list[DrawnTargetOut] = Field(description="抽中的检查对象及检查人员、检查结果")
+    selection: list[DrawnTargetOut] = Field(description="抽中的检查对象及检查人员、检查结果（抽取前为空）")
+
+    @staticmethod
+    def resolve_selection(obj: Draw) -> list[dict[str, Any]]:
+        # Not the row's ``selection`` column: the drawn targets with names, results and publications.
+        rows = selectors.drawn_targets(obj) if obj.state == DrawState.DRAWN else []
+        return [dataclasses.asdict(row) for row in rows]
 
 
 @public_router.get(
@@ -161,12 +168,8 @@ def _draw(draw_id: int) -> Draw:
     operation_id="public_inspection_draw_get",
     summary="双随机抽查：随机抽取详情（含抽取结果和检查结果）",
 )
-def inspection_draw_get(request: HttpRequest, draw_id: int) -> dict[str, Any]:
-    draw = _draw(draw_id)
-    data = DrawOut.from_orm(draw).dict()
-    rows = selectors.drawn_targets(draw) if draw.state == DrawState.DRAWN else []
-    data["selection"] = [row.__dict__ for row in rows]
-    return data
+def inspection_draw_get(request: HttpRequest, draw_id: int) -> Draw:
+    return _draw(draw_id)
 
 
 @public_router.get(
