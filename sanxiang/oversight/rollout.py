@@ -184,7 +184,7 @@ def split_units(annotation: str) -> list[Unit]:
         if char in OPEN:
             depth += 1
         elif char in CLOSE:
-            depth -= 1
+            depth = max(depth - 1, 0)  # a stray closing parenthesis does not stop the splitting
         if char in SEPARATORS and depth == 0:
             pieces.append(current.strip())
             current = ""
@@ -203,7 +203,9 @@ def split_units(annotation: str) -> list[Unit]:
     for piece in merged:
         if piece.endswith(tuple(CLOSE)) and any(c in piece for c in OPEN):
             cut = min(piece.index(c) for c in OPEN if c in piece)
-            units.append(Unit(piece[:cut].strip(), piece[cut + 1 : -1].strip()))
+            unit = Unit(piece[:cut].strip(), piece[cut + 1 : -1].strip())
+            if unit.name or unit.note:  # "（）" names nobody
+                units.append(unit)
         else:
             units.append(Unit(piece))
     return units
