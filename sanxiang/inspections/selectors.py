@@ -83,3 +83,15 @@ def drawn_targets(draw: Draw) -> list[PublicDrawnTarget]:
         )
         for row in rows
     ]
+
+
+def drawn_target_for_publication(*, task_id: int) -> DrawnTarget | None:
+    """The drawn target (with its draw and plan) whose inspection case a publication's task publishes, or None for
+    a case that no draw opened. One query: the portal's publication page links back to the draw with it."""
+    return (
+        DrawnTarget.objects.filter(case__publication_tasks__pk=task_id)
+        .exclude(draw__plan__state=PlanState.DRAFT)
+        .select_related("draw", "draw__plan")
+        .defer("draw__secret")
+        .first()
+    )

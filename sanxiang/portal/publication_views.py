@@ -28,6 +28,7 @@ from sanxiang.cases.models import Sanction
 from sanxiang.disclosure import search, selectors
 from sanxiang.disclosure.models import DecisionKind, Publication, PublicationState
 from sanxiang.disclosure.selectors import KIND_LABELS, Filters, amount_text, sanctions_text
+from sanxiang.inspections.selectors import drawn_target_for_publication
 from sanxiang.registry.selectors import public_agencies
 
 PAGE_SIZE = 20
@@ -213,10 +214,17 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if publication is None:
         raise Http404("未找到该公开信息（可能已到期下线）。")
     withdrawn = publication.state == PublicationState.WITHDRAWN
+    # An inspection result from a random draw (双随机) links back to its draw's page.
+    drawn = (
+        drawn_target_for_publication(task_id=publication.task_id)
+        if publication.decision_kind == DecisionKind.INSPECTION
+        else None
+    )
     return render(
         request,
         "portal/publications/detail.html",
         {
+            "drawn": drawn,
             "obj": publication,
             "title": publication.title,
             "withdrawn": withdrawn,
