@@ -1,0 +1,985 @@
+"""Oversight dashboards (issue 8): the figures leaders, the legal section and supervising bodies look at, for one
+agency, for a supervising body's agencies, or for the whole deployment, over the last twelve months.
+
+Every figure is aggregated in the database (``annotate``/``aggregate`` with ``Count``/``Sum`` and ``filter=``,
+``TruncMonth``), a fixed number of queries per page whatever the number of records. Python only reshapes the grouped
+rows (a few hundred at most) into tables. docs/dashboards.md states each figure's definition; the definitions are
+the owning apps' own:
+
+* opened / decided / closed and fines — ``oversight.annual`` (``decision_moment``: the first decision document for
+  penalties and coercion, the licence's 决定 → 送达、颁证 entry, the end of an inspection);
+* the 90-day decision limit — ``cases.deadlines`` (``case_decision``: calendar days from the local day of opening,
+  plus approved extensions, met when decided on or before the due day);
+* service of the decision — ``cases.deadlines`` (``decision_service``: 7 working days from the decision's issue to
+  its first service, through the working-day calendar);
+* publication — ``disclosure`` (``PublicationTask.due_on`` against ``Publication.published_on``), as the annual
+  statistics count it;
+* legal review — ``review`` (``LegalReview.overdue``, set by the review app when it decides);
+* complaint replies — ``complaints`` (``Complaint.due_on`` against the local day of ``replied_at``; refused ones
+  left out);
+* recordings where required and case-file scores — ``oversight.evaluation`` (the current ``CaseEvaluation`` of each
+  closed case, its ``recordings`` point);
+* certificate expiries — ``registry.Officer.valid_until``;
+* random-inspection coverage — ``inspections`` (the plan's quotas, ``draw.quota``, against ``DrawnTarget``).
+
+A ``Chart`` is one figure: a table (header and rows) that the page shows, the CSV repeats and ``dashboard.js`` draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from sanxiang.cases import deadlines
+from sanxiang.cases.models import Case, CaseDocument, CaseOfficer, DeadlineExtension, DocumentService
+from sanxiang.cases.processes import KIND_LABELS, PROCESSES, Kind
+from sanxiang.core import calendar as core_calendar
+from sanxiang.org.access import is_deployment_admin
+from sanxiang.org.models import Agency, Role, RoleAssignment
+from sanxiang.oversight import annual
+
+MONTHS = 12
+EXPIRY_DAYS = (60, 90)
+LIST_LIMIT = 100  # rows of a list (exceptions, officers, expiring certificates) shown and exported
+TOP = 20  # departments / officers in an overdue chart
+RECORDING_POINT = "recordings"  # the case-file evaluation's point (oversight.evaluation.CHECKS)
+DECISION_PROCESS = "penalty-general"  # the process with the 90-day decision limit and the 7-day service limit
+
+
+def clear_memo() -> None:
+    """The dashboard keeps no memo between requests (bench/dashboard.py calls this hook if it exists)."""
+
+
+# --- scopes ----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a page counts: ``agency`` (a bureau), ``supervised`` (a supervising body's agencies) or ``deployment``."""
+
+    key: str
+    kind: str
+    label: str
+    agency_ids: tuple[int, ...]
+
+    @property
+    def single(self) -> bool:
+        return len(self.agency_ids) == 1
+
+
+def scopes_for(user: Any) -> list[Scope]:
+    """The scopes ``user`` may choose, the default first: the deployment for its administrator, a supervising
+    body's agencies for a supervisor, else the user's own agency; then each agency within them."""
+    agencies = {a.pk: a for a in Agency.objects.filter(is_enforcement_body=True).order_by("name", "pk")}
+    out: list[Scope] = []
+    if is_deployment_admin(user):
+        out.append(Scope("all", "deployment", "全部执法主体", tuple(agencies)))
+        out.extend(Scope(f"agency:{pk}", "agency", a.name, (pk,)) for pk, a in agencies.items())
+        return out
+    rows = list(RoleAssignment.objects.filter(user=user, active=True).values_list("agency_id", "role"))
+    bodies = sorted({agency_id for agency_id, role in rows if role == Role.SUPERVISOR})
+    supervised: dict[int, list[int]] = defaultdict(list)
+    for body_id, agency_id in Agency.supervises.through.objects.filter(from_agency_id__in=bodies).values_list(
+        "from_agency_id", "to_agency_id"
+    ):
+        if agency_id in agencies:
+            supervised[body_id].append(agency_id)
+    names = dict(Agency.objects.filter(pk__in=bodies).values_list("pk", "name"))
+    own = [pk for pk in agencies if pk in {agency_id for agency_id, _role in rows}]
+    for body_id in bodies:
+        ids = sorted(supervised[body_id], key=list(agencies).index)
+        if ids:
+            out.append(Scope(f"supervised:{body_id}", "supervised", f"{names[body_id]}监督的执法主体", tuple(ids)))
+    seen: set[int] = set()
+    for pk in [*own, *(pk for body_id in bodies for pk in supervised[body_id])]:
+        if pk not in seen:
+            seen.add(pk)
+            out.append(Scope(f"agency:{pk}", "agency", agencies[pk].name, (pk,)))
+    return out
+
+
+def scope_for(user: Any, key: str | None) -> Scope | None:
+    """The scope named ``key`` if ``user`` may see it (the default without a key); None when not allowed."""
+    scopes = scopes_for(user)
+    if not scopes:
+        return None
+    if not key:
+        return scopes[0]
+    return next((s for s in scopes if s.key == key), None)
+
+
+# --- windows and day arithmetic in SQL -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Window:
+    """The last ``MONTHS`` local calendar months, the current one included, as an aware ``[start, end)``."""
+
+    today: dt.date
+    start: dt.datetime
+    end: dt.datetime
+    months: tuple[dt.date, ...]  # the first day of each month, oldest first
+
+    @property
+    def first_day(self) -> dt.date:
+        return self.months[0]
+
+
+def window(today: dt.date | None = None) -> Window:
+    day = today or timezone.localdate()
+    months = []
+    y, m = day.year, day.month
+    for _ in range(MONTHS):
+        months.append(dt.date(y, m, 1))
+        y, m = (y, m - 1) if m > 1 else (y - 1, 12)
+    months.reverse()
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(months[0], dt.time(), tzinfo=zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+    return Window(today=day, start=start, end=end, months=tuple(months))
+
+
+class LocalDay(Func):
+    """The local calendar day (``TIME_ZONE``) of a datetime as a day number (days since 1970-01-01), so that day
+    differences are integer arithmetic on both databases. SQLite shifts by the zone's current UTC offset (China has
+    one offset all year); PostgreSQL converts with the zone itself."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:  # PostgreSQL
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"((({sql}) AT TIME ZONE %s)::date - DATE '1970-01-01')", [*params, settings.TIME_ZONE]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(julianday({sql}, %s) - 2440587.5 AS INTEGER)", [*params, _sqlite_offset()]
+
+
+class DayNumber(Func):
+    """A date column as a day number (days since 1970-01-01), to compare with ``LocalDay``."""
+
+    output_field = IntegerField()
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"(({sql})::date - DATE '1970-01-01')", params
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(julianday({sql}) - 2440587.5 AS INTEGER)", params
+
+
+def _sqlite_offset() -> str:
+    offset = timezone.localtime(timezone.now()).utcoffset() or dt.timedelta(0)
+    return f"{int(offset.total_seconds()):+d} seconds"
+
+
+class LocalMonth(Func):
+    """``TruncMonth`` in the local zone as text ``YYYY-MM``: on SQLite with its own ``strftime`` (Django's
+    ``TruncMonth(tzinfo=…)`` calls a Python function per row there, which is what made the page slow), on PostgreSQL
+    with ``to_char`` of the zone's local time."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler: Any, connection: Any, *args: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"to_char(({sql}) AT TIME ZONE %s, 'YYYY-MM')", [*params, settings.TIME_ZONE]
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"strftime('%%Y-%%m', {sql}, %s)", [*params, _sqlite_offset()]
+
+
+def day_number(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days
+
+
+def from_day_number(n: int) -> dt.date:
+    return dt.date(1970, 1, 1) + dt.timedelta(days=n)
+
+
+# --- charts ------------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Chart:
+    """One figure: a table (``header``, ``rows``: the first cell labels the row) and how ``dashboard.js`` draws it.
+
+    ``series`` are the indexes of the columns drawn; ``style`` is ``bar``, ``stack`` (stacked bars), ``line`` or
+    ``rate`` (bars of percentages); ``style`` empty: a table only. ``links`` maps a row index to a URL for its label.
+    """
+
+    key: str
+    title: str
+    note: str
+    header: list[str]
+    rows: list[list[Any]]
+    style: str = "bar"
+    series: list[int] = field(default_factory=list)
+    horizontal: bool = False
+    links: dict[int, str] = field(default_factory=dict)
+    limit: int = 0  # rows drawn (the table keeps them all); 0: every row
+
+    def data(self) -> dict[str, Any]:
+        """What the page hands to ``dashboard.js`` (``json_script``)."""
+        rows = self.rows[: self.limit] if self.limit else self.rows
+        return {
+            "style": self.style,
+            "horizontal": self.horizontal,
+            "categories": [str(row[0]) for row in rows],
+            "series": [{"name": self.header[i], "data": [_number(row[i]) for row in rows]} for i in self.series],
+        }
+
+    @property
+    def drawn(self) -> bool:
+        return bool(self.style and self.series and self.rows)
+
+
+def _number(value: Any) -> float | int | None:
+    if value is None or value == "—":
+        return None
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, int | float):
+        return value
+    text = str(value).rstrip("%")
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def rate(done: int, total: int) -> str:
+    """A percentage with one decimal, or — when nothing counts."""
+    if total <= 0:
+        return "—"
+    return f"{Decimal(done * 100) / Decimal(total):.1f}"
+
+
+def month_label(day: dt.date) -> str:
+    return f"{day.year}-{day.month:02d}"
+
+
+def _month_key(value: Any) -> dt.date | None:
+    """The first day of the month from ``LocalMonth``'s ``YYYY-MM``."""
+    if not value:
+        return None
+    year, month = str(value).split("-")[:2]
+    return dt.date(int(year), int(month), 1)
+
+
+def kind_of(process_key: str) -> Kind | None:
+    process = PROCESSES.get(process_key)
+    return process.kind if process else None
+
+
+# --- cases by kind and month, fines ------------------------------------------------------------------------------------
+
+
+def _by_month_and_kind(queryset: QuerySet[Any], moment: str, w: Window, **sums: Any) -> dict[tuple[dt.date, str], Any]:
+    rows = (
+        queryset.annotate(month=LocalMonth(moment))
+        .order_by()
+        .values("month", "process_key")
+        .annotate(n=Count("pk"), **sums)
+    )
+    out: dict[tuple[dt.date, str], Any] = {}
+    for row in rows:
+        month, kind = _month_key(row["month"]), kind_of(row["process_key"])
+        if month is None or kind is None:
+            continue
+        bucket = out.setdefault((month, kind.value), {"n": 0, **dict.fromkeys(sums, Decimal(0))})
+        bucket["n"] += row["n"]
+        for name in sums:
+            bucket[name] += Decimal(row[name] or 0)
+    return out
+
+
+def case_charts(ids: Sequence[int], w: Window) -> list[Chart]:
+    base = Case.objects.filter(agency_id__in=list(ids))
+    opened = _by_month_and_kind(base.filter(opened_at__gte=w.start, opened_at__lt=w.end), "opened_at", w)
+    closed = _by_month_and_kind(base.filter(closed_at__gte=w.start, closed_at__lt=w.end), "closed_at", w)
+    decided = _by_month_and_kind(
+        base.annotate(decided_at=annual.decision_moment()).filter(decided_at__gte=w.start, decided_at__lt=w.end),
+        "decided_at",
+        w,
+        fines=Sum(
+            "amount_proposed", filter=Q(amount_proposed__gt=0, process_key__in=annual.processes_of(Kind.PENALTY))
+        ),
+        fined=Count("pk", filter=Q(amount_proposed__gt=0, process_key__in=annual.processes_of(Kind.PENALTY))),
+    )
+    kinds = list(Kind)
+    header = ["月份", *(KIND_LABELS[k] for k in kinds), "合计"]
+    charts = []
+    for key, title, source in (
+        ("opened", "立案数（按类别、月份）", opened),
+        ("decided", "作出决定数（按类别、月份）", decided),
+        ("closed", "办结数（按类别、月份）", closed),
+    ):
+        rows = []
+        for month in w.months:
+            counts = [int(source.get((month, k.value), {}).get("n", 0)) for k in kinds]
+            rows.append([month_label(month), *counts, sum(counts)])
+        charts.append(
+            Chart(
+                key=f"cases_{key}",
+                title=title,
+                note=CASE_NOTES[key],
+                header=header,
+                rows=rows,
+                style="stack",
+                series=list(range(1, len(kinds) + 1)),
+            )
+        )
+    fine_rows = []
+    for month in w.months:
+        total = sum((v["fines"] for (m, _k), v in decided.items() if m == month), Decimal(0))
+        count = sum(int(v["fined"]) for (m, _k), v in decided.items() if m == month)
+        fine_rows.append([month_label(month), count, f"{total:.2f}"])
+    charts.append(
+        Chart(
+            key="fines",
+            title="罚款（按决定月份）",
+            note="作出处罚决定的案件中拟罚款金额大于零的案件数和金额（决定作出后拟罚款金额即决定金额，同年度统计口径）。",
+            header=["月份", "罚款案件数", "罚款金额（元）"],
+            rows=fine_rows,
+            style="bar",
+            series=[2],
+        )
+    )
+    return charts
+
+
+CASE_NOTES = {
+    "opened": "立案时间在该月（本地时间）的案件。",
+    "decided": "作出决定的时刻在该月：行政处罚、行政强制为首份决定书制发时间，行政许可为进入“送达、颁证”的时间，行政检查为办结时间。",
+    "closed": "办结时间在该月的案件。",
+}
+
+
+# --- on-time rates -----------------------------------------------------------------------------------------------------
+
+
+def _decision_row(ids: Sequence[int], w: Window) -> dict[str, int]:
+    """General-procedure penalty cases opened in the window against their decision limit (``case_decision``)."""
+    process = PROCESSES[DECISION_PROCESS]
+    rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "case_decision")
+    days = deadlines.configured_days(rule)
+    extension = Subquery(
+        DeadlineExtension.objects.filter(case_id=OuterRef("pk"), deadline_key="case_decision")
+        .order_by()
+        .values("case_id")
+        .annotate(total=Sum("days"))
+        .values("total")[:1],
+        output_field=IntegerField(),
+    )
+    today = day_number(w.today)
+    qs = (
+        Case.objects.filter(
+            agency_id__in=list(ids), process_key=DECISION_PROCESS, opened_at__gte=w.start, opened_at__lt=w.end
+        )
+        .annotate(decided_at=annual.decision_moment())
+        .annotate(
+            due_day=LocalDay("opened_at") + Value(days) + Coalesce(extension, Value(0)),
+            decided_day=LocalDay("decided_at"),
+        )
+    )
+    undecided = Q(decided_at__isnull=True, closed_at__isnull=True)
+    return qs.aggregate(
+        on_time=Count("pk", filter=Q(decided_day__lte=F("due_day"))),
+        late=Count("pk", filter=Q(decided_day__gt=F("due_day"))),
+        overdue=Count("pk", filter=undecided & Q(due_day__lt=today)),
+        running=Count("pk", filter=undecided & Q(due_day__gte=today)),
+    )
+
+
+def _service_row(ids: Sequence[int], w: Window) -> dict[str, int]:
+    """Decisions of general-procedure penalties issued in the window, served within 7 working days
+    (``decision_service``). Grouped in SQL by (issue day, first service day); each group is judged with the calendar."""
+    process = PROCESSES[DECISION_PROCESS]
+    rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "decision_service")
+    days = deadlines.configured_days(rule)
+    first_served = Subquery(
+        DocumentService.objects.filter(document_id=OuterRef("document_id"))
+        .order_by("served_at", "pk")
+        .values("served_at")[:1]
+    )
+    rows = (
+        CaseDocument.objects.filter(
+            case__agency_id__in=list(ids),
+            case__process_key=DECISION_PROCESS,
+            document__template_code="penalty_decision",
+            document__issued_at__gte=w.start,
+            document__issued_at__lt=w.end,
+        )
+        .annotate(served_at=first_served)
+        .annotate(issued_on=LocalDay("document__issued_at"), served_on=LocalDay("served_at"))
+        .order_by()
+        .values("issued_on", "served_on")
+        .annotate(n=Count("pk"))
+    )
+    calendar = core_calendar.current()
+    out = {"on_time": 0, "late": 0, "overdue": 0, "running": 0}
+    dues: dict[dt.date, dt.date] = {}
+    for row in rows:
+        if row["issued_on"] is None:
+            continue
+        start = from_day_number(row["issued_on"])
+        due = dues.get(start)
+        if due is None:
+            due = dues[start] = calendar.add_working_days(start, days).date
+        served = None if row["served_on"] is None else from_day_number(row["served_on"])
+        if served is not None:
+            out["on_time" if served <= due else "late"] += row["n"]
+        else:
+            out["overdue" if w.today > due else "running"] += row["n"]
+    return out
+
+
+def _publication_row(ids: Sequence[int], w: Window) -> dict[str, int]:
+    from sanxiang.disclosure.models import PublicationTask, TaskState
+
+    unpublished = Q(publication__isnull=True) & ~Q(state=TaskState.WITHHELD)
+    return PublicationTask.objects.filter(
+        agency_id__in=list(ids), decided_on__gte=w.first_day, decided_on__lte=w.today
+    ).aggregate(
+        on_time=Count("pk", filter=Q(publication__published_on__lte=F("due_on"))),
+        late=Count("pk", filter=Q(publication__published_on__gt=F("due_on"))),
+        overdue=Count("pk", filter=unpublished & Q(due_on__lt=w.today)),
+        running=Count("pk", filter=unpublished & Q(due_on__gte=w.today)),
+    )
+
+
+def _review_row(ids: Sequence[int], w: Window) -> dict[str, int]:
+    from sanxiang.review.models import LegalReview, ReviewState
+
+    decided = LegalReview.objects.filter(case__agency_id__in=list(ids), decided_at__gte=w.start, decided_at__lt=w.end)
+    counts = decided.aggregate(on_time=Count("pk", filter=Q(overdue=False)), late=Count("pk", filter=Q(overdue=True)))
+    waiting = LegalReview.objects.filter(
+        case__agency_id__in=list(ids), state=ReviewState.SUBMITTED, decided_at__isnull=True, due_on__isnull=False
+    ).aggregate(overdue=Count("pk", filter=Q(due_on__lt=w.today)), running=Count("pk", filter=Q(due_on__gte=w.today)))
+    return {**counts, **waiting}
+
+
+def _complaint_row(ids: Sequence[int], w: Window) -> dict[str, int]:
+    from sanxiang.complaints.models import Complaint, ComplaintState
+
+    unreplied = Q(replied_at__isnull=True) & ~Q(state=ComplaintState.REFUSED)
+    return (
+        Complaint.objects.filter(agency_id__in=list(ids), received_at__gte=w.start, received_at__lt=w.end)
+        .annotate(replied_day=LocalDay("replied_at"), due_day=DayNumber("due_on"))
+        .aggregate(
+            on_time=Count("pk", filter=Q(replied_day__lte=F("due_day"))),
+            late=Count("pk", filter=Q(replied_day__gt=F("due_day"))),
+            overdue=Count("pk", filter=unreplied & Q(due_on__lt=w.today)),
+            running=Count("pk", filter=unreplied & Q(due_on__gte=w.today)),
+        )
+    )
+
+
+TIMELINESS = (
+    ("case_decision", "行政处罚九十日内作出决定", "近十二个月立案的一般程序行政处罚案件；自立案之日起九十日（加经批准延长的天数），按决定书制发日判断。", _decision_row),
+    ("decision_service", "处罚决定书七个工作日内送达", "近十二个月制发的一般程序行政处罚决定书；首次送达日不晚于制发后第七个工作日。", _service_row),
+    ("publication", "执法决定按期公示", "近十二个月作出的决定的公示任务；公开日期不晚于公开期限（许可、处罚七个工作日，其他二十个工作日）。不予公开的不计。", _publication_row),
+    ("legal_review", "法制审核按期完成", "近十二个月作出结论的法制审核（按审核时是否超期）；审核中且已过审核期限的计为逾期未完成。", _review_row),
+    ("complaint_reply", "投诉举报按期答复", "近十二个月收到的投诉举报；答复日（本地日期）不晚于答复期限。不予受理的不计。", _complaint_row),
+)  # fmt: skip
+
+
+def timeliness_chart(ids: Sequence[int], w: Window) -> Chart:
+    rows = []
+    notes = []
+    for key, label, note, source in TIMELINESS:
+        c = source(ids, w)
+        on_time, late, overdue, running = (int(c.get(k) or 0) for k in ("on_time", "late", "overdue", "running"))
+        rows.append([label, on_time, late, overdue, running, rate(on_time, on_time + late + overdue)])
+        notes.append(f"{label}：{note}")
+        del key
+    return Chart(
+        key="timeliness",
+        title="按期率",
+        note="按期率 = 按期完成 ÷（按期完成 + 逾期完成 + 逾期未完成）；期限内尚未完成的不计入。" + " ".join(notes),
+        header=["事项", "按期完成", "逾期完成", "逾期未完成", "期限内未完成", "按期率（%）"],
+        rows=rows,
+        style="rate",
+        series=[5],
+        horizontal=True,
+    )
+
+
+# --- major decisions reviewed ------------------------------------------------------------------------------------------
+
+
+def _major_decided(ids: Sequence[int], w: Window) -> QuerySet[Any]:
+    from sanxiang.review.models import LegalReview, MajorAssessment, Outcome
+
+    assessed = MajorAssessment.objects.filter(case_id=OuterRef("pk"), major=True)
+    passed = LegalReview.objects.filter(case_id=OuterRef("pk")).filter(
+        Q(coordinated_outcome=Outcome.PASS) | Q(coordinated_outcome="", outcome=Outcome.PASS)
+    )
+    return (
+        Case.objects.filter(agency_id__in=list(ids))
+        .annotate(decided_at=annual.decision_moment(), assessed_major=Exists(assessed), reviewed=Exists(passed))
+        .filter(decided_at__gte=w.start, decided_at__lt=w.end)
+        .filter(Q(major=True) | Q(assessed_major=True))
+    )
+
+
+def major_charts(ids: Sequence[int], w: Window, *, case_url: Any) -> list[Chart]:
+    qs = _major_decided(ids, w)
+    # Grouped by the EXISTS itself: a Count(filter=) naming the Exists annotation is not reliable on SQLite.
+    by_reviewed = {row["reviewed"]: row["n"] for row in qs.order_by().values("reviewed").annotate(n=Count("pk"))}
+    reviewed = int(by_reviewed.get(True, 0))
+    total = reviewed + int(by_reviewed.get(False, 0))
+    summary = Chart(
+        key="major_review",
+        title="重大执法决定法制审核率",
+        note="近十二个月作出决定的重大执法决定案件（案件标为重大或经重大执法决定评估为重大）中，有审核结论为通过"
+        "（含局领导协调后通过）的法制审核的比例。应为100%，例外见下表。",
+        header=["项目", "重大执法决定", "经法制审核通过", "未经审核通过", "审核率（%）"],
+        rows=[["重大执法决定", total, reviewed, total - reviewed, rate(reviewed, total)]],
+        style="",
+    )
+    missing = list(
+        qs.filter(reviewed=False)
+        .order_by("decided_at", "pk")
+        .values("pk", "number", "title", "agency__name", "decided_at")[:LIST_LIMIT]
+    )
+    exceptions = Chart(
+        key="major_exceptions",
+        title="未经法制审核通过即作出决定的重大执法决定",
+        note=f"最多列出{LIST_LIMIT}件，按决定时间排列。",
+        header=["案件编号", "案由", "执法主体", "决定时间"],
+        rows=[
+            [m["number"], m["title"], m["agency__name"], timezone.localtime(m["decided_at"]).strftime("%Y-%m-%d %H:%M")]
+            for m in missing
+        ],
+        style="",
+        links={i: case_url(m["pk"]) for i, m in enumerate(missing)},
+    )
+    return [summary, exceptions]
+
+
+# --- case-file evaluation: recordings and scores -------------------------------------------------------------------------
+
+
+def _point_counts(ids: Sequence[int], w: Window) -> list[tuple[int | None, str, str, int]]:
+    """(department id, point key, result, count) over the current evaluations of cases closed in the window:
+    the JSON list of points unnested in SQL (``json_each`` / ``jsonb_array_elements``)."""
+    from sanxiang.cases.models import Case as CaseModel
+    from sanxiang.oversight.models import CaseEvaluation
+
+    if not ids:
+        return []
+    ev = CaseEvaluation._meta.db_table
+    cs = CaseModel._meta.db_table
+    marks = ", ".join(["%s"] * len(ids))
+    if connection.vendor == "postgresql":
+        each = "jsonb_array_elements(e.points::jsonb) AS p"
+        key, result = "p.value->>'key'", "p.value->>'result'"
+    else:
+        each = "json_each(e.points) AS p"
+        key, result = "json_extract(p.value, '$.key')", "json_extract(p.value, '$.result')"
+    sql = (
+        f"SELECT e.department_id, {key}, {result}, COUNT(*) FROM {ev} e JOIN {cs} c ON c.id = e.case_id, {each} "  # noqa: S608 - table names from the models, values as parameters
+        f"WHERE e.current AND e.agency_id IN ({marks}) AND c.closed_at >= %s AND c.closed_at < %s "
+        f"GROUP BY e.department_id, {key}, {result}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, w.start, w.end])
+        return [(row[0], str(row[1]), str(row[2]), int(row[3])) for row in cursor.fetchall()]
+
+
+def _department_names(dept_ids: Iterable[int | None], single: bool) -> dict[int | None, str]:
+    from sanxiang.org.models import Department
+
+    ids = [d for d in set(dept_ids) if d is not None]
+    names: dict[int | None, str] = {None: "（未定科室）"}
+    for pk, name, short, agency_name in Department.objects.filter(pk__in=ids).values_list(
+        "pk", "name", "agency__short_name", "agency__name"
+    ):
+        names[pk] = name if single else f"{short or agency_name}·{name}"
+    return names
+
+
+def evaluation_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Chart]:
+    from sanxiang.oversight.evaluation import default_points
+    from sanxiang.oversight.models import CaseEvaluation
+
+    points = _point_counts(ids, w)
+    scores = list(
+        CaseEvaluation.objects.filter(
+            current=True, agency_id__in=list(ids), case__closed_at__gte=w.start, case__closed_at__lt=w.end
+        )
+        .order_by()
+        .values("department_id")
+        .annotate(n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"), failed=Sum("failed"))
+    )
+    names = _department_names([r["department_id"] for r in scores] + [p[0] for p in points], single)
+    recordings: dict[int | None, dict[str, int]] = defaultdict(lambda: {"pass": 0, "fail": 0})
+    by_point: dict[str, int] = defaultdict(int)
+    for dept, key, result, n in points:
+        if key == RECORDING_POINT and result in ("pass", "fail"):
+            recordings[dept][result] += n
+        if result == "fail":
+            by_point[key] += n
+    rec_rows: list[list[Any]] = sorted(
+        (
+            [names.get(d, str(d)), c["pass"] + c["fail"], c["pass"], c["fail"], rate(c["pass"], c["pass"] + c["fail"])]
+            for d, c in recordings.items()
+        ),
+        key=lambda r: r[0],
+    )
+    total_pass = sum(c["pass"] for c in recordings.values())
+    total_all = sum(c["pass"] + c["fail"] for c in recordings.values())
+    rec_rows.append(["合计", total_all, total_pass, total_all - total_pass, rate(total_pass, total_all)])
+    score_rows = sorted(
+        (
+            [
+                names.get(r["department_id"], str(r["department_id"])),
+                r["n"],
+                rate(int((r["score"] or 0) * 100), int((r["max_score"] or 0) * 100)),
+                int(r["failed"] or 0),
+            ]
+            for r in scores
+        ),
+        key=lambda r: r[0],
+    )
+    labels = {p["key"]: p["label"] for p in default_points()}
+    point_rows = sorted(([labels.get(k, k), n] for k, n in by_point.items()), key=lambda r: (-r[1], r[0]))
+    return [
+        Chart(
+            key="recordings",
+            title="应当音像记录的环节有音像记录",
+            note="近十二个月办结案件的现行案卷评查结果中“音像记录”一项：流程定义或音像记录事项清单要求记录的已办环节均有音像记录的案卷比例（不适用的案卷不计）。",
+            header=["科室", "须音像记录的案卷", "音像记录齐全", "有缺失", "齐全率（%）"],
+            rows=rec_rows,
+            style="rate",
+            series=[4],
+            horizontal=True,
+        ),
+        Chart(
+            key="evaluation",
+            title="案卷评查（按承办科室）",
+            note="近十二个月办结案件的现行案卷评查结果：平均得分率 = 得分合计 ÷ 满分合计；不符合项为自动评查未通过的项目数。",
+            header=["承办科室", "评查案卷数", "平均得分率（%）", "不符合项数"],
+            rows=score_rows,
+            style="rate",
+            series=[2],
+            horizontal=True,
+        ),
+        Chart(
+            key="evaluation_points",
+            title="案卷评查不符合项（按评查项目）",
+            note="同上案卷中各评查项目未通过的次数。",
+            header=["评查项目", "不符合次数"],
+            rows=point_rows,
+            style="bar",
+            series=[1],
+            horizontal=True,
+        ),
+    ]
+
+
+# --- overdue items by department and by officer --------------------------------------------------------------------------
+
+
+def overdue_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Chart]:
+    """Items past their limit and not done: undecided general-procedure penalties past the decision limit (each active
+    case officer, and the officer's department), unpublished publication tasks past due (the case's officers),
+    unreplied complaints past due (the assigned department and person)."""
+    from sanxiang.complaints.models import Complaint, ComplaintState
+    from sanxiang.disclosure.models import PublicationTask, TaskState
+
+    process = PROCESSES[DECISION_PROCESS]
+    rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "case_decision")
+    days = deadlines.configured_days(rule)
+    extension = Subquery(
+        DeadlineExtension.objects.filter(case_id=OuterRef("case_id"), deadline_key="case_decision")
+        .order_by()
+        .values("case_id")
+        .annotate(total=Sum("days"))
+        .values("total")[:1],
+        output_field=IntegerField(),
+    )
+    decided = Exists(
+        CaseDocument.objects.filter(case_id=OuterRef("case_id"), document__template_code="penalty_decision")
+    )
+    late_cases = (
+        CaseOfficer.objects.filter(
+            active=True,
+            case__agency_id__in=list(ids),
+            case__process_key=DECISION_PROCESS,
+            case__closed_at__isnull=True,
+        )
+        .annotate(decided=decided, due_day=LocalDay("case__opened_at") + Value(days) + Coalesce(extension, Value(0)))
+        .filter(decided=False, due_day__lt=day_number(w.today))
+    )
+    cases_by = list(
+        late_cases.order_by()
+        .values("officer_id", "officer__name", "officer__department_id")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    due_tasks = (
+        PublicationTask.objects.filter(agency_id__in=list(ids), publication__isnull=True, due_on__lt=w.today)
+        .exclude(state=TaskState.WITHHELD)
+        .values("case_id")
+    )
+    tasks_by = list(
+        CaseOfficer.objects.filter(active=True, case_id__in=due_tasks)
+        .order_by()
+        .values("officer_id", "officer__name", "officer__department_id")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    complaints_by = list(
+        Complaint.objects.filter(agency_id__in=list(ids), replied_at__isnull=True, due_on__lt=w.today)
+        .exclude(state__in=(ComplaintState.REFUSED, ComplaintState.CLOSED))
+        .order_by()
+        .values("department_id", "assignee_id", "assignee__full_name", "assignee__username")
+        .annotate(n=Count("pk"))
+    )
+    columns = ("cases", "tasks", "complaints")
+    depts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
+    people: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for column, rows in enumerate((cases_by, tasks_by)):
+        for r in rows:
+            depts[r["officer__department_id"]][column] += r["n"]
+            people[f"{r['officer__name']}#o{r['officer_id']}"][column] += r["n"]
+    for r in complaints_by:
+        depts[r["department_id"]][2] += r["n"]
+        person = r["assignee__full_name"] or r["assignee__username"] or "（未交办）"
+        people[f"{person}#u{r['assignee_id']}"][2] += r["n"]
+    names = _department_names(depts, single)
+    header = ["超期未作出处罚决定的案件", "超期未公开的决定", "超期未答复的投诉举报", "合计"]
+    dept_rows: list[list[Any]] = [[names.get(d, str(d)), *c, sum(c)] for d, c in depts.items()]
+    dept_rows.sort(key=lambda r: (-r[-1], r[0]))
+    person_rows: list[list[Any]] = [[p.rsplit("#", 1)[0], *c, sum(c)] for p, c in people.items()]
+    person_rows.sort(key=lambda r: (-r[-1], r[0]))
+    del columns
+    note = (
+        "截至今日已过期限仍未完成的事项：一般程序行政处罚案件超过立案后九十日（含批准延长）未作出决定（计入每名在办承办人员"
+        "及其科室）；公示任务过了公开期限仍未公开（计入案件承办人员）；投诉举报过了答复期限未答复（计入承办科室和承办人）。"
+    )
+    return [
+        Chart(
+            key="overdue_departments",
+            title="超期事项（按科室）",
+            note=note + f"按合计排列，图中显示前{TOP}个。",
+            header=["科室", *header],
+            rows=dept_rows,
+            style="stack",
+            series=[1, 2, 3],
+            horizontal=True,
+            limit=TOP,
+        ),
+        Chart(
+            key="overdue_officers",
+            title="超期事项（按承办人员）",
+            note=note + f"按合计排列，最多列出{LIST_LIMIT}人。",
+            header=["承办人员", *header],
+            rows=person_rows[:LIST_LIMIT],
+            style="stack",
+            series=[1, 2, 3],
+            horizontal=True,
+            limit=TOP,
+        ),
+    ]
+
+
+# --- certificates ------------------------------------------------------------------------------------------------------------
+
+
+def certificate_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Chart]:
+    from sanxiang.registry.models import Officer
+
+    soon, later = (w.today + dt.timedelta(days=d) for d in EXPIRY_DAYS)
+    officers = Officer.objects.filter(agency_id__in=list(ids), revoked_at__isnull=True)
+    rows = list(
+        officers.order_by()
+        .values("department_id")
+        .annotate(
+            expired=Count("pk", filter=Q(valid_until__lt=w.today)),
+            d60=Count("pk", filter=Q(valid_until__gte=w.today, valid_until__lte=soon)),
+            d90=Count("pk", filter=Q(valid_until__gte=w.today, valid_until__lte=later)),
+        )
+        .filter(Q(expired__gt=0) | Q(d90__gt=0))
+    )
+    names = _department_names([r["department_id"] for r in rows], single)
+    by_dept = sorted(
+        ([names.get(r["department_id"], "?"), r["d60"], r["d90"], r["expired"]] for r in rows), key=lambda r: r[0]
+    )
+    expiring = list(
+        officers.filter(valid_until__gte=w.today, valid_until__lte=later)
+        .order_by("valid_until", "name", "pk")
+        .values("name", "certificate_number", "agency__name", "department__name", "valid_until")[:LIST_LIMIT]
+    )
+    return [
+        Chart(
+            key="certificates",
+            title="执法证件到期（按科室）",
+            note=f"未注销的执法证件中，有效期至今日起{EXPIRY_DAYS[0]}日内、{EXPIRY_DAYS[1]}日内（含{EXPIRY_DAYS[0]}日内）到期的，以及已过期的。",
+            header=["科室", f"{EXPIRY_DAYS[0]}日内到期", f"{EXPIRY_DAYS[1]}日内到期", "已过期"],
+            rows=by_dept,
+            style="bar",
+            series=[1, 2, 3],
+            horizontal=True,
+        ),
+        Chart(
+            key="certificates_list",
+            title=f"{EXPIRY_DAYS[1]}日内到期的执法证件",
+            note=f"按到期日排列，最多列出{LIST_LIMIT}人。",
+            header=["姓名", "执法证号", "执法主体", "科室", "有效期至"],
+            rows=[
+                [
+                    o["name"],
+                    o["certificate_number"],
+                    o["agency__name"],
+                    o["department__name"] or "",
+                    o["valid_until"].isoformat(),
+                ]
+                for o in expiring
+            ],
+            style="",
+        ),
+    ]
+
+
+# --- random inspections ---------------------------------------------------------------------------------------------------
+
+
+def inspection_chart(ids: Sequence[int], w: Window, *, single: bool) -> Chart:
+    """This year's published plans: the targets their quotas call for in each scheduled draw, against the targets
+    drawn and those with a result."""
+    from sanxiang.inspections import draw as draw_rules
+    from sanxiang.inspections.models import DrawnTarget, DrawState, PlanState, SamplingPlan, Target
+
+    year = w.today.year
+    plans = list(
+        SamplingPlan.objects.filter(agency_id__in=list(ids), year=year, state=PlanState.PUBLISHED)
+        .annotate(draw_count=Count("draws", filter=~Q(draws__state=DrawState.CANCELLED), distinct=True))
+        .values("pk", "agency_id", "agency__name", "code", "title", "classes", "draw_count")
+    )
+    pool: dict[tuple[int, str], int] = {
+        (r["agency_id"], r["risk"]): r["n"]
+        for r in Target.objects.filter(agency_id__in=list(ids), active=True)
+        .order_by()
+        .values("agency_id", "risk")
+        .annotate(n=Count("pk"))
+    }
+    drawn = {
+        r["draw__plan_id"]: r
+        for r in DrawnTarget.objects.filter(draw__plan__agency_id__in=list(ids), draw__plan__year=year)
+        .exclude(draw__state=DrawState.CANCELLED)
+        .order_by()
+        .values("draw__plan_id")
+        .annotate(n=Count("pk"), done=Count("pk", filter=~Q(result="")))
+    }
+    groups: dict[Any, list[Any]] = {}
+    for plan in plans:  # plans are a handful per agency; their quotas are configuration, not records
+        per_draw = 0
+        for entry in plan["classes"] or []:
+            eligible = pool.get((plan["agency_id"], str(entry.get("risk"))), 0)
+            if "ratio" in entry:
+                quota = draw_rules.ClassQuota(str(entry["risk"]), None, draw_rules._ratio(str(entry["ratio"])))
+            else:
+                quota = draw_rules.ClassQuota(str(entry.get("risk")), int(entry.get("count") or 0), None)
+            per_draw += draw_rules.quota(quota, eligible)
+        label = f"{plan['code']} {plan['title']}" if single else plan["agency__name"]
+        got = drawn.get(plan["pk"], {})
+        row = groups.setdefault(label, [label, 0, 0, 0])
+        row[1] += per_draw * plan["draw_count"]
+        row[2] += got.get("n", 0)
+        row[3] += got.get("done", 0)
+    rows = [[*r, rate(r[3], r[1]) if r[1] else rate(r[3], r[2])] for r in sorted(groups.values(), key=lambda r: r[0])]
+    return Chart(
+        key="inspections",
+        title=f"双随机抽查完成情况（{year}年度计划）",
+        note="本年度已公布的抽查计划：计划户数 = 每批次按各风险类别数量或比例（按在库对象数）应抽户数 × 未作废批次数；"
+        "已抽取为抽中对象数，已有结果为登记了检查结果的抽中对象数；完成率 = 已有结果 ÷ 计划户数（计划未列数量时 ÷ 已抽取）。",
+        header=["抽查计划" if single else "执法主体", "计划户数", "已抽取", "已有检查结果", "完成率（%）"],
+        rows=rows,
+        style="bar",
+        series=[1, 2, 3],
+        horizontal=not single or len(rows) > 6,
+    )
+
+
+# --- the whole page ----------------------------------------------------------------------------------------------------------
+
+
+def charts_for(scope: Scope, *, today: dt.date | None = None, case_url: Any = None) -> list[Chart]:
+    """Every chart of the overview page for ``scope`` (a fixed number of queries)."""
+    w = window(today)
+    ids = scope.agency_ids
+    url = case_url or (lambda pk: "")
+    return [
+        *case_charts(ids, w),
+        timeliness_chart(ids, w),
+        *major_charts(ids, w, case_url=url),
+        *evaluation_charts(ids, w, single=scope.single),
+        *overdue_charts(ids, w, single=scope.single),
+        *certificate_charts(ids, w, single=scope.single),
+        inspection_chart(ids, w, single=scope.single),
+    ]
+
+
+CHART_KEYS = (
+    "cases_opened",
+    "cases_decided",
+    "cases_closed",
+    "fines",
+    "timeliness",
+    "major_review",
+    "major_exceptions",
+    "recordings",
+    "evaluation",
+    "evaluation_points",
+    "overdue_departments",
+    "overdue_officers",
+    "certificates",
+    "certificates_list",
+    "inspections",
+)
+
+
+def chart_for(scope: Scope, key: str, *, today: dt.date | None = None, case_url: Any = None) -> Chart | None:
+    """One chart by key (for its CSV): computes the group the chart belongs to."""
+    w = window(today)
+    ids = scope.agency_ids
+    url = case_url or (lambda pk: "")
+    groups: list[Any] = [
+        (("cases_opened", "cases_decided", "cases_closed", "fines"), lambda: case_charts(ids, w)),
+        (("timeliness",), lambda: [timeliness_chart(ids, w)]),
+        (("major_review", "major_exceptions"), lambda: major_charts(ids, w, case_url=url)),
+        (("recordings", "evaluation", "evaluation_points"), lambda: evaluation_charts(ids, w, single=scope.single)),
+        (("overdue_departments", "overdue_officers"), lambda: overdue_charts(ids, w, single=scope.single)),
+        (("certificates", "certificates_list"), lambda: certificate_charts(ids, w, single=scope.single)),
+        (("inspections",), lambda: [inspection_chart(ids, w, single=scope.single)]),
+    ]
+    for keys, build in groups:
+        if key in keys:
+            return next(c for c in build() if c.key == key)
+    return None
