@@ -81,10 +81,18 @@ def rollout_tasks(request: HttpRequest, desk: Desk) -> HttpResponse:
         tasks = [t for t in tasks if services.task_overdue(t, today)]
     elif status in RolloutStatus.values:
         tasks = [t for t in tasks if t.status == status]
-    rows: list[dict[str, Any]] = [
-        {"task": t, "overdue": services.task_overdue(t, today), "status_class": STATUS_CLASSES.get(t.status, "")}
-        for t in tasks
-    ]
+    rows: list[dict[str, Any]] = []
+    for t in tasks:
+        departments = [d.name for d in t.departments.all()]
+        rows.append(
+            {
+                "task": t,
+                "overdue": services.task_overdue(t, today),
+                "status_class": STATUS_CLASSES.get(t.status, ""),
+                # the departments, where they say more than the plan's own words (法规科 → 法规科 is not shown twice)
+                "departments": departments if set(departments) != set(t.units) else [],
+            }
+        )
     phases = []
     for phase in RolloutPhase:
         shown = [r for r in rows if r["task"].phase == phase.value]

@@ -59,6 +59,7 @@ def test_the_demo_tracker_and_a_rerun_writes_nothing(bureau: Bureau) -> None:
     demo.seed(agency=bureau.agency, users=users, count=count)
     tasks = list(RolloutTask.objects.filter(agency=bureau.agency))
     assert len(tasks) == 38 == counted["rollout task"]
+    assert set(demo.outcomes()) < {t.ref for t in tasks}  # no misspelt ref silently skipped
     statuses = {t.status for t in tasks}
     assert statuses == {RolloutStatus.DONE, RolloutStatus.IN_PROGRESS, RolloutStatus.NOT_STARTED}
     early = [t for t in tasks if t.phase in (RolloutPhase.DEPLOY, RolloutPhase.REVISE)]

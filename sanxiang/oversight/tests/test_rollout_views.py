@@ -67,6 +67,8 @@ def test_the_task_list_by_phase_with_overdue_markers(seeded: Bureau) -> None:
     assert (
         'href="/officers/"' in text and "执法科室（行政处罚流程图）；法规科（行政强制流程图、行政检查流程图）" in text
     )
+    assert "责任科室：执法监察科" in text  # 二(一)4(1) "各具有…职能的科室、单位" resolved
+    assert "责任科室：法规科</span>" not in text  # 法规科 → 法规科 is not said twice
     assert "从实施方案导入任务" not in text  # the officer may not, and nothing is missing
     assert "rollout.css" in text
     overdue = client_for(b.officer).get(reverse("oversight:rollout"), {"status": "overdue"}).content.decode()
