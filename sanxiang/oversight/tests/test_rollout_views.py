@@ -124,6 +124,7 @@ def test_weekly_reports_page_shows_who_has_not_reported_and_refuses_a_second_rep
     for name in ("法规科", "执法监察科", "办公室"):
         assert f'rollout-chip--missing">{name}<' in page
     assert f'<option value="{b.section.pk}"' in page and f'<option value="{b.legal.pk}"' not in page
+    assert 'min="2019-09-02"' in page and 'step="7"' in page  # the date picker offers Mondays (step counts from min)
 
     submit = reverse("oversight:rollout_report_submit")
     data = {"department": b.section.pk, "week": week.isoformat(), "text": "本周统一文书文本。", "problems": ""}
