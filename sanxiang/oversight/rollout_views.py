@@ -260,9 +260,11 @@ def rollout_report_submit(request: HttpRequest, desk: Desk) -> HttpResponse:
     agency = _agency(desk)
     week = _week(request.POST.get("week"))
     wanted = _int(request.POST.get("department"))
-    department = Department.objects.filter(agency=agency, pk=wanted).first() if wanted is not None else None
-    if department is None:
+    if wanted is None:
         return _reports_page(request, desk, agency, week, errors=["请选择报送科室。"], status=400)
+    department = Department.objects.filter(agency=agency, pk=wanted).first()
+    if department is None:  # another agency's, or none: not found alike
+        raise Http404("没有该科室。")
     try:
         report = services.progress_report_submit(
             actor=request.user,
