@@ -418,39 +418,73 @@ CASE_NOTES = {
 # --- on-time rates -----------------------------------------------------------------------------------------------------
 
 
-def _decision_row(ids: Sequence[int], w: Window) -> dict[str, int]:
-    """General-procedure penalty cases opened in the window against their decision limit (``case_decision``)."""
+def _extension_days(case_ref: str) -> Any:
+    """Approved extensions of the case's decision limit (days, summed; 0 without), for the case at ``case_ref``."""
+    return Coalesce(
+        Subquery(
+            DeadlineExtension.objects.filter(case_id=OuterRef(case_ref), deadline_key="case_decision")
+            .order_by()
+            .values("case_id")
+            .annotate(total=Sum("days"))
+            .values("total")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def _decision_days() -> int:
     process = PROCESSES[DECISION_PROCESS]
     rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "case_decision")
-    days = deadlines.configured_days(rule)
-    extension = Subquery(
-        DeadlineExtension.objects.filter(case_id=OuterRef("pk"), deadline_key="case_decision")
-        .order_by()
-        .values("case_id")
-        .annotate(total=Sum("days"))
-        .values("total")[:1],
-        output_field=IntegerField(),
+    return deadlines.configured_days(rule)
+
+
+def _decision_row(ids: Sequence[int], w: Window) -> dict[str, int]:
+    """General-procedure penalty cases opened in the window against their decision limit (``case_decision``): the
+    decided ones from their first decision document (``annual.decision_moment`` of a penalty), the others from the
+    open cases without one. Two queries, each moment computed once per row."""
+    days = _decision_days()
+    code = annual.DECISION_DOCUMENTS[Kind.PENALTY]
+    earlier = CaseDocument.objects.filter(
+        case_id=OuterRef("case_id"),
+        document__template_code=code,
+        document__issued_at__lt=OuterRef("document__issued_at"),
+    )
+    decided = (
+        CaseDocument.objects.filter(
+            document__template_code=code,
+            case__agency_id__in=list(ids),
+            case__process_key=DECISION_PROCESS,
+            case__opened_at__gte=w.start,
+            case__opened_at__lt=w.end,
+        )
+        .filter(~Exists(earlier))
+        .annotate(
+            due_day=LocalDay("case__opened_at") + Value(days) + _extension_days("case_id"),
+            decided_day=LocalDay("document__issued_at"),
+        )
+        .aggregate(
+            on_time=Count("pk", filter=Q(decided_day__lte=F("due_day"))),
+            late=Count("pk", filter=Q(decided_day__gt=F("due_day"))),
+        )
     )
     today = day_number(w.today)
-    qs = (
+    undecided = (
         Case.objects.filter(
-            agency_id__in=list(ids), process_key=DECISION_PROCESS, opened_at__gte=w.start, opened_at__lt=w.end
+            agency_id__in=list(ids),
+            process_key=DECISION_PROCESS,
+            opened_at__gte=w.start,
+            opened_at__lt=w.end,
+            closed_at__isnull=True,
         )
-        .annotate(
-            decided_at=annual._first_document(annual.DECISION_DOCUMENTS[Kind.PENALTY])
-        )  # decision_moment of a penalty
-        .annotate(
-            due_day=LocalDay("opened_at") + Value(days) + Coalesce(extension, Value(0)),
-            decided_day=LocalDay("decided_at"),
+        .filter(~Exists(CaseDocument.objects.filter(case_id=OuterRef("pk"), document__template_code=code)))
+        .annotate(due_day=LocalDay("opened_at") + Value(days) + _extension_days("pk"))
+        .aggregate(
+            overdue=Count("pk", filter=Q(due_day__lt=today)),
+            running=Count("pk", filter=Q(due_day__gte=today)),
         )
     )
-    undecided = Q(decided_at__isnull=True, closed_at__isnull=True)
-    return qs.aggregate(
-        on_time=Count("pk", filter=Q(decided_day__lte=F("due_day"))),
-        late=Count("pk", filter=Q(decided_day__gt=F("due_day"))),
-        overdue=Count("pk", filter=undecided & Q(due_day__lt=today)),
-        running=Count("pk", filter=undecided & Q(due_day__gte=today)),
-    )
+    return {**decided, **undecided}
 
 
 def _service_row(ids: Sequence[int], w: Window) -> dict[str, int]:
@@ -731,17 +765,7 @@ def overdue_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Chart
     from sanxiang.complaints.models import Complaint, ComplaintState
     from sanxiang.disclosure.models import PublicationTask, TaskState
 
-    process = PROCESSES[DECISION_PROCESS]
-    rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "case_decision")
-    days = deadlines.configured_days(rule)
-    extension = Subquery(
-        DeadlineExtension.objects.filter(case_id=OuterRef("pk"), deadline_key="case_decision")
-        .order_by()
-        .values("case_id")
-        .annotate(total=Sum("days"))
-        .values("total")[:1],
-        output_field=IntegerField(),
-    )
+    days = _decision_days()
     # The late cases first (open general-procedure penalties of the scope: a small share of all cases), then their
     # officers through the case index.
     late_case_ids = (
@@ -750,7 +774,7 @@ def overdue_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Chart
             decided=Exists(
                 CaseDocument.objects.filter(case_id=OuterRef("pk"), document__template_code="penalty_decision")
             ),
-            due_day=LocalDay("opened_at") + Value(days) + Coalesce(extension, Value(0)),
+            due_day=LocalDay("opened_at") + Value(days) + _extension_days("pk"),
         )
         .filter(decided=False, due_day__lt=day_number(w.today))
         .values("pk")
