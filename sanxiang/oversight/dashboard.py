@@ -43,6 +43,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -52,7 +53,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from sanxiang.cases import deadlines
@@ -348,13 +349,29 @@ def _decided(ids: Sequence[int], w: Window) -> dict[tuple[dt.date, str], Any]:
         fined=Count("pk", filter=fined),
     )
     cases = Case.objects.filter(agency_id__in=list(ids))
-    licences = (
-        cases.filter(process_key__in=annual.processes_of(Kind.LICENCE))
-        .annotate(decided_at=annual.decision_moment())
-        .filter(decided_at__gte=w.start, decided_at__lt=w.end)
+    # Licences: the first ledger entry of the case into 送达、颁证 (``annual``'s licence moment), read from the ledger's
+    # time index over the window rather than one subquery per licence case.
+    from sanxiang.ledger.models import Entry
+
+    licence_ids = cases.filter(process_key__in=annual.processes_of(Kind.LICENCE)).annotate(
+        sid=Cast("pk", output_field=CharField())
     )
-    for key, value in _by_month_and_kind(licences, "decided_at", w).items():
-        out[key] = {"n": value["n"], "fines": Decimal(0), "fined": Decimal(0)}
+    transitions = Entry.objects.filter(
+        subject_type="cases.case", action="case.advance", state__state=annual.LICENCE_DECIDED_STEP
+    )
+    earlier_entry = transitions.filter(subject_id=OuterRef("subject_id"), seq__lt=OuterRef("seq"))
+    licences = (
+        transitions.filter(time__gte=w.start, time__lt=w.end, subject_id__in=licence_ids.values("sid"))
+        .filter(~Exists(earlier_entry))
+        .annotate(month=LocalMonth("time"))
+        .order_by()
+        .values("month")
+        .annotate(n=Count("pk"))
+    )
+    for row in licences:
+        month = _month_key(row["month"])
+        if month is not None:
+            out[(month, Kind.LICENCE.value)] = {"n": row["n"], "fines": Decimal(0), "fined": Decimal(0)}
     return out
 
 
@@ -605,20 +622,39 @@ def timeliness_chart(ids: Sequence[int], w: Window) -> Chart:
 
 
 def _major_decided(ids: Sequence[int], w: Window) -> QuerySet[Any]:
+    """Major cases of the scope decided in the window, with ``reviewed``: a legal review whose final outcome passed.
+
+    Major: ``Case.major`` or a ``MajorAssessment`` that found it major. Decided: ``annual.decision_moment`` — for
+    penalties and coercion the first decision document, found by grouping the documents (``MIN(issued_at)`` per
+    case: one hash aggregate, not a subquery per case); for licences the ledger moment."""
     from sanxiang.review.models import LegalReview, MajorAssessment, Outcome
 
     assessed = MajorAssessment.objects.filter(major=True).values("case_id")
+    penalty, coercion = annual.processes_of(Kind.PENALTY), annual.processes_of(Kind.COERCION)
+    documents = (
+        CaseDocument.objects.filter(
+            Q(document__template_code=annual.DECISION_DOCUMENTS[Kind.PENALTY], case__process_key__in=penalty)
+            | Q(document__template_code=annual.DECISION_DOCUMENTS[Kind.COERCION], case__process_key__in=coercion),
+            case__agency_id__in=list(ids),
+        )
+        .filter(Q(case__major=True) | Q(case_id__in=assessed))
+        .order_by()
+        .values("case_id")
+        .annotate(first=Min("document__issued_at"))
+        .filter(first__gte=w.start, first__lt=w.end)
+        .values("case_id")
+    )
+    licences = (
+        Case.objects.filter(agency_id__in=list(ids), process_key__in=annual.processes_of(Kind.LICENCE))
+        .filter(Q(major=True) | Q(pk__in=assessed))
+        .annotate(decided_at=annual.decision_moment())
+        .filter(decided_at__gte=w.start, decided_at__lt=w.end)
+        .values("pk")
+    )
     passed = LegalReview.objects.filter(case_id=OuterRef("pk")).filter(
         Q(coordinated_outcome=Outcome.PASS) | Q(coordinated_outcome="", outcome=Outcome.PASS)
     )
-    # The major test first (a column, and membership in the assessed set computed once rather than probed per case),
-    # the decision moment (a subquery per case) only for those.
-    return (
-        Case.objects.filter(agency_id__in=list(ids))
-        .filter(Q(major=True) | Q(pk__in=assessed))
-        .annotate(decided_at=annual.decision_moment(), reviewed=Exists(passed))
-        .filter(decided_at__gte=w.start, decided_at__lt=w.end)
-    )
+    return Case.objects.filter(Q(pk__in=documents) | Q(pk__in=licences)).annotate(reviewed=Exists(passed))
 
 
 def major_charts(ids: Sequence[int], w: Window, *, case_url: Any) -> list[Chart]:
@@ -638,6 +674,7 @@ def major_charts(ids: Sequence[int], w: Window, *, case_url: Any) -> list[Chart]
     )
     missing = list(
         qs.filter(reviewed=False)
+        .annotate(decided_at=annual.decision_moment())  # for the few exceptions only
         .order_by("decided_at", "pk")
         .values("pk", "number", "title", "agency__name", "decided_at")[:LIST_LIMIT]
     )

@@ -622,3 +622,36 @@ def test_query_count_is_bounded(world: World, django_assert_max_num_queries: Any
     build_world(world.bureau, seed=9)  # twice the records: the same bound
     with django_assert_max_num_queries(45):
         assert client.get(reverse("oversight:dashboard")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_decisions_counted_as_the_annual_statistics_count_them(bureau: Bureau) -> None:
+    """Cases whose step history is in the ledger (the annual statistics' prepared cases): licences decided when they
+    enter 送达、颁证, penalties at their first decision document, inspections when closed — the dashboard's decided
+    counts equal ``annual.decided_cases`` over the same period, kind by kind."""
+    from sanxiang.oversight import annual
+    from sanxiang.oversight.tests.conftest import Spec, prepare
+
+    now = timezone.now().astimezone(ZONE)
+    ago = lambda days, hour=10: (now - dt.timedelta(days=days)).replace(hour=hour, minute=0, second=0, microsecond=0)  # noqa: E731
+    specs = [
+        Spec("a", "licence", ago(40), ago(30)),
+        Spec("a", "licence", ago(20), ago(10)),
+        Spec("a", "licence", ago(500), ago(480)),  # decided before the period
+        Spec("a", "licence", ago(5)),  # not decided
+        Spec("a", "penalty-general", ago(100), ago(60), ago(50), ("fine",), Decimal("3000")),
+        Spec("a", "penalty-summary", ago(3), ago(3, 11), None, ("fine",), Decimal("200")),
+        Spec("a", "coercion-seizure", ago(70), ago(70, 15)),
+        Spec("a", "inspection", ago(90), ago(80), ago(80)),
+        Spec("b", "licence", ago(40), ago(30)),
+    ]
+    prepare(bureau, specs)
+    w = dashboard.window()
+    period = annual.Period(year=0, start=w.start, end=w.end)
+    expected = dict.fromkeys(Kind, 0)
+    for case in annual.decided_cases(period, [bureau.agency.pk]):
+        expected[PROCESSES[case.process_key].kind] += 1
+    rows = charts(scope_of(bureau.agency))["cases_decided"].rows
+    got = {k: sum(row[1 + i] for row in rows) for i, k in enumerate(Kind)}
+    assert got == expected
+    assert expected[Kind.LICENCE] == 2 and expected[Kind.PENALTY] == 2 and expected[Kind.INSPECTION] == 1
