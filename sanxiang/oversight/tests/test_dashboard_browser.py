@@ -40,4 +40,7 @@ def test_overview_draws_charts_without_errors(browser: Any, live_server: Any, bu
         )
         assert errors == []
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        if os.environ.get("SANXIANG_SCREENSHOTS"):
+            name = f"dashboard-{viewport['width']}.png"
+            page.screenshot(path=os.path.join(os.environ["SANXIANG_SCREENSHOTS"], name), full_page=True)
         context.close()
