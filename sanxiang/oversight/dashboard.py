@@ -382,15 +382,18 @@ def _opened_and_closed(
 ) -> tuple[dict[tuple[dt.date, str], Any], dict[tuple[dt.date, str], Any]]:
     """Cases opened and closed by month and kind in one pass over the cases (grouped by process, one filtered count
     per month and event): a scan of the case table is the largest cost of the page."""
-    labels = [month_label(m) for m in w.months]
+    zone = timezone.get_default_timezone()
+    bounds = [dt.datetime.combine(m, dt.time(), tzinfo=zone) for m in w.months] + [w.end]
     counts: dict[str, Any] = {}
-    for i, label in enumerate(labels):
-        counts[f"o{i}"] = Count("pk", filter=Q(opened_month=label))
-        counts[f"c{i}"] = Count("pk", filter=Q(closed_month=label))
+    for i in range(len(w.months)):
+        # Local month boundaries as timestamps: plain comparisons, no per-row date function (PostgreSQL would
+        # evaluate a to_char once per count).
+        start, end = bounds[i], bounds[i + 1]
+        counts[f"o{i}"] = Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end))
+        counts[f"c{i}"] = Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end))
     rows = (
         Case.objects.filter(agency_id__in=list(ids))
         .filter(Q(opened_at__gte=w.start, opened_at__lt=w.end) | Q(closed_at__gte=w.start, closed_at__lt=w.end))
-        .annotate(opened_month=LocalMonth("opened_at"), closed_month=LocalMonth("closed_at"))
         .order_by()
         .values("process_key")
         .annotate(**counts)
