@@ -47,6 +47,7 @@ from sanxiang.org.services import (
     role_assign,
     user_create,
 )
+from sanxiang.oversight import demo as oversight_demo
 from sanxiang.registry.docx.placeholders import TEMPLATES as TEMPLATE_INFO
 from sanxiang.registry.docx.placeholders import placeholders_for
 from sanxiang.registry.docx.render import template_path
@@ -211,6 +212,7 @@ class Seeder:
         if self.cases:
             CaseSeeder(agency=xlt, users=self.users, count=self.result.count).run()
             inspections_demo.seed(agency=xlt, users=self.users, count=self.result.count)
+            oversight_demo.seed(agency=xlt, users=self.users, count=self.result.count)
         self.result.logins = self.logins()
         return self.result
 

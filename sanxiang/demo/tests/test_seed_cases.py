@@ -26,6 +26,9 @@ from sanxiang.inspections.services import draw_verify
 from sanxiang.ledger.evidence import evidence_storage
 from sanxiang.ledger.models import Blob, Entry
 from sanxiang.org.models import Agency, User
+from sanxiang.oversight.models import CaseEvaluation, ProgressReport, RolloutTask, SupervisionFinding
+from sanxiang.oversight.rollout import plan_tasks
+from sanxiang.oversight.rollout_services import missing_reports, week_start
 from sanxiang.review.catalogue import assess
 from sanxiang.review.gates import review_blocker
 from sanxiang.review.models import LegalReview, MajorAssessment, ReviewerQualification, ReviewerTraining, ReviewState
@@ -181,6 +184,18 @@ def test_the_demo_cases_in_every_state_and_a_rerun_writes_nothing(data_dir: Path
         assert len(row.inspectors) == 2 == row.case.officers.count()
     conflict = Conflict.objects.get(agency=draw.agency)
     assert [conflict.officer.certificate_number, conflict.target.uscc] in draw.plan_document["conflicts"]
+    # 推行工作台账: every task of the plan that names a responsible unit, some done with evidence; weekly reports with
+    # one department missing this week; the supervising bodies' findings. 案卷评查: every archived case scored.
+    assert RolloutTask.objects.filter(agency=draw.agency).count() == len(plan_tasks())
+    assert RolloutTask.objects.filter(agency=draw.agency, status="done").exclude(evidence_url="").exists()
+    assert ProgressReport.objects.filter(agency=draw.agency).exists()
+    assert missing_reports(draw.agency, week_start(timezone.localdate()))
+    assert SupervisionFinding.objects.filter(agency=draw.agency).count() >= 2
+    archived = Case.objects.filter(agency=draw.agency, closed_at__isnull=False)
+    assert archived.exists()
+    assert set(archived.values_list("pk", flat=True)) <= set(
+        CaseEvaluation.objects.filter(current=True).values_list("case_id", flat=True)
+    )
 
     # Re-run: found by title, nothing written (no row, no ledger entry, no file).
     before = counts()
