@@ -26,7 +26,7 @@ from sanxiang.inspections import services
 from sanxiang.inspections.models import Target
 from sanxiang.org.access import has_role
 from sanxiang.org.models import Agency
-from sanxiang.registry.xlsx import ImportResult, RowError, _open, _text
+from sanxiang.registry.xlsx import ImportResult, RowError, _open, _text, first_sheet
 
 __all__ = ["COLUMNS", "MAX_ROWS", "PoolImportResult", "targets_export", "targets_import"]
 
@@ -79,14 +79,10 @@ def _read(file: Any, errors: list[RowError]) -> list[_Row]:
     by_header = dict(COLUMNS)
     workbook = _open(file)
     try:
-        if not workbook.worksheets:
-            errors.append(RowError(None, "工作簿中没有工作表。"))
+        opened = first_sheet(workbook, errors)
+        if opened is None:
             return []
-        iterator = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(iterator, None)
-        if header is None:
-            errors.append(RowError(1, "工作表是空的，第1行应为列名。"))
-            return []
+        header, iterator = opened
         positions: list[tuple[int, str]] = []
         seen: set[str] = set()
         for index, raw in enumerate(header):

@@ -37,7 +37,7 @@ import io
 import json
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from os import PathLike
 from typing import IO, Any
@@ -510,6 +510,20 @@ def _from_cell(column: Column, raw: Any, lookups: _Lookups) -> Any:
     raise ValidationError("该列不能导入。")  # pragma: no cover - file columns are skipped before this
 
 
+def first_sheet(workbook: Any, errors: list[RowError]) -> tuple[tuple[Any, ...], Iterator[tuple[Any, ...]]] | None:
+    """The first sheet's header row and an iterator over the rows below it (values only); ``None``, with the
+    problem in ``errors``, when the workbook has no sheet or the sheet no header row."""
+    if not workbook.worksheets:
+        errors.append(RowError(None, "工作簿中没有工作表。"))
+        return None
+    iterator = workbook.worksheets[0].iter_rows(values_only=True)
+    header = next(iterator, None)
+    if header is None:
+        errors.append(RowError(1, "工作表是空的，第1行应为列名。"))
+        return None
+    return header, iterator
+
+
 def _open(file: WorkbookSource) -> Any:
     source: Any = io.BytesIO(file) if isinstance(file, bytes) else file
     try:
@@ -528,14 +542,10 @@ def _read(
         by_header.setdefault(column.field, column)
     workbook = _open(file)
     try:
-        if not workbook.worksheets:
-            errors.append(RowError(None, "工作簿中没有工作表。"))
+        opened = first_sheet(workbook, errors)
+        if opened is None:
             return []
-        iterator = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(iterator, None)
-        if header is None:
-            errors.append(RowError(1, "工作表是空的，第1行应为列名。"))
-            return []
+        header, iterator = opened
         positions: list[tuple[int, Column]] = []
         seen: set[str] = set()
         for index, raw in enumerate(header):
