@@ -49,7 +49,7 @@ from typing import Any
 from report import Report, log  # bench/report.py: the table every benchmark prints
 
 REPO = Path(__file__).resolve().parent.parent
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 WORKERS = 2  # gunicorn sync workers: one per core
 CONNECTIONS = 8
 _FOREIGN_ENV = ("SANXIANG_EVIDENCE_DIR", "SANXIANG_UPLOAD_DIR", "SANXIANG_TASK_BACKEND")

@@ -28,10 +28,13 @@ withdrawal reason only (never its text); an expired one is removed.
 
 from __future__ import annotations
 
+import re
 import secrets
+import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -42,6 +45,18 @@ MAX_TERM_CHARS = 40
 PG_MAX_POS = 16383
 PG_MAX_POSITIONS = 255
 PG_FIELD_GAP = 2  # positions skipped between fields, so that no phrase spans two fields
+# Digit runs are also indexed as suffix tokens of RUN_TOKEN_MIN..RUN_TOKEN_CHARS digits (``run_tokens``).
+RUN_TOKEN_MIN = 3
+RUN_TOKEN_CHARS = 12
+_DIGIT_RUN = re.compile("[0-9]+")
+# Query plans (``plan_terms``): token frequencies are counted up to PROBE_CAP rows; a run token held by at most
+# FEW_ROWS rows stands for its term outright, else when checking its rows (VERIFY_COST phrase steps each) is cheaper
+# than the phrase; PLAN_TOKENS of the rarest at most.
+PROBE_CAP = 4000
+FEW_ROWS = 200
+VERIFY_COST = 8
+PLAN_TOKENS = 2
+FREQUENCY_MEMO_SIZE = 1 << 16
 
 # The indexed columns, in FTS5 column order.
 FIELDS = ("title", "party", "number", "body")
@@ -79,12 +94,34 @@ def normalise(value: str) -> str:
     return "".join(ch for ch in folded if ch.isalnum())
 
 
+def digit_runs(chars: str) -> list[tuple[int, int]]:
+    """(start, end) of each maximal run of ASCII digits in normalised ``chars``."""
+    return [(m.start(), m.end()) for m in _DIGIT_RUN.finditer(chars)]
+
+
+def run_tokens(chars: str) -> list[str]:
+    """The suffix tokens of the digit runs of normalised ``chars``: from every position of a run, the rest of the run
+    cut at ``RUN_TOKEN_CHARS`` characters, when at least ``RUN_TOKEN_MIN`` (2019123 → 2019123 019123 19123 9123 123).
+
+    Never two characters long, so they are never taken for pairs: a pair phrase cannot match them. They let a query
+    holding a run of digits look for one selective token instead of a phrase of pairs that nearly every decision has
+    (the digits of a decision number: ``query_plan``)."""
+    tokens: list[str] = []
+    for start, end in digit_runs(chars):
+        for i in range(start, end - RUN_TOKEN_MIN + 1):
+            token = chars[i : min(end, i + RUN_TOKEN_CHARS)]
+            if token not in tokens:
+                tokens.append(token)
+    return tokens
+
+
 def field_tokens(value: str) -> list[str]:
-    """The tokens of one field: its overlapping character pairs, then its last character alone."""
+    """The tokens of one field: its overlapping character pairs, its last character alone, then the suffix tokens of
+    its digit runs (``run_tokens``)."""
     chars = normalise(value)
     if not chars:
         return []
-    return [chars[i : i + 2] for i in range(len(chars) - 1)] + [chars[-1]]
+    return [chars[i : i + 2] for i in range(len(chars) - 1)] + [chars[-1]] + run_tokens(chars)
 
 
 def query_terms(q: str) -> list[str]:
@@ -101,20 +138,103 @@ def _pairs(term: str) -> list[str]:
     return [term[i : i + 2] for i in range(len(term) - 1)]
 
 
-def fts5_query(terms: Sequence[str]) -> str:
-    """An FTS5 MATCH expression: each term a phrase of its pairs (one character: a token prefix), all required."""
-    parts = []
+def term_run_tokens(term: str) -> list[str]:
+    """The run tokens (``run_tokens``) that every occurrence of ``term`` implies: a run of at least ``RUN_TOKEN_MIN``
+    digits that the term ends with a non-digit (2019123号: the field's run ends with 2019123, so that suffix is a
+    token) or that is at least ``RUN_TOKEN_CHARS`` long (its first ``RUN_TOKEN_CHARS`` digits are a token). A run
+    that may go on in the field (the term ends with it, shorter) implies no token: the term's pairs stand for it."""
+    tokens = []
+    for start, end in digit_runs(term):
+        if end - start >= RUN_TOKEN_MIN and (end < len(term) or end - start >= RUN_TOKEN_CHARS):
+            tokens.append(term[start : min(end, start + RUN_TOKEN_CHARS)])
+    return tokens
+
+
+class TermPlan(NamedTuple):
+    """How one query term is searched on SQLite. ``tokens`` empty: as the phrase of its pairs (exact). Otherwise FTS5
+    looks for the rows holding these selective run tokens, which every occurrence of the term implies, and each
+    candidate's fields are checked for the whole term (``row_pattern``): a decision number such as 〔2019〕123号 then
+    costs the few rows holding 2019123, not a walk through every row holding its digit pairs (nearly all)."""
+
+    term: str
+    tokens: tuple[str, ...] = ()
+
+
+def plan_terms(terms: Sequence[str], frequency: Callable[[str], int]) -> list[TermPlan]:
+    """A plan per term (``frequency`` counts a token's rows up to ``PROBE_CAP``). A term is searched by its run
+    tokens when the rarest is held by at most ``FEW_ROWS`` rows, or checking its rows (``VERIFY_COST`` times a phrase
+    step each) costs less than the phrase's walk along its rarest pair; else by its phrase."""
+    plans = []
     for term in terms:
-        parts.append(f'"{term}"*' if len(term) == 1 else '"' + " ".join(_pairs(term)) + '"')
+        runs = sorted((frequency(token), token) for token in dict.fromkeys(term_run_tokens(term)))
+        if runs and runs[0][0] > FEW_ROWS:
+            walk = min(frequency(pair) for pair in dict.fromkeys(_pairs(term)))
+            if runs[0][0] * VERIFY_COST >= walk:
+                runs = []
+        plans.append(TermPlan(term, tuple(token for _, token in runs[:PLAN_TOKENS])))
+    return plans
+
+
+def fts5_query(plans: Sequence[TermPlan]) -> str:
+    """An FTS5 MATCH expression, all terms required: a term's selective tokens, or the phrase of its pairs (one
+    character: a token prefix)."""
+    parts: list[str] = []
+    for plan in plans:
+        if plan.tokens:
+            parts.extend(f'"{token}"' for token in plan.tokens)
+        elif len(plan.term) == 1:
+            parts.append(f'"{plan.term}"*')
+        else:
+            parts.append('"' + " ".join(_pairs(plan.term)) + '"')
     return " AND ".join(parts)
 
 
+def row_pattern(term: str) -> str:
+    """What an FTS5 column's content (its tokens joined by spaces) holds, wrapped in spaces, exactly where the field
+    holds ``term``: its pairs, space-separated and space-delimited. Pairs are the only two-character tokens and
+    follow each other only in the field's order, so the match is token-aligned and exact."""
+    return " " + " ".join(_pairs(term)) + " "
+
+
 def tsquery_literal(terms: Sequence[str]) -> str:
-    """A ``tsquery`` literal: each term its pairs joined by ``<->`` (followed by), all required."""
+    """A ``tsquery`` literal: each term its pairs joined by ``<->`` (followed by) and the run tokens it implies (so
+    that the GIN index starts from a selective token), all required."""
     parts = []
     for term in terms:
-        parts.append(f"'{term}':*" if len(term) == 1 else "(" + " <-> ".join(f"'{p}'" for p in _pairs(term)) + ")")
+        if len(term) == 1:
+            parts.append(f"'{term}':*")
+            continue
+        phrase = "(" + " <-> ".join(f"'{p}'" for p in _pairs(term)) + ")"
+        parts.extend([*(f"'{token}'" for token in dict.fromkeys(term_run_tokens(term))), phrase])
     return " & ".join(parts)
+
+
+# --- token frequencies (the plans' estimates) -----------------------------------------------------------------------
+
+_frequencies: OrderedDict[tuple[str, str], int] = OrderedDict()
+_frequencies_lock = threading.Lock()
+
+
+def token_frequency(token: str, *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """How many rows of the FTS5 index hold ``token``, counted up to ``PROBE_CAP`` (SQLite). Remembered by the
+    process (LRU) across index changes: it only steers a plan, whose results are the same either way."""
+    key = (using, token)
+    with _frequencies_lock:
+        found = _frequencies.get(key)
+        if found is not None:
+            _frequencies.move_to_end(key)
+            return found
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM disclosure_search WHERE disclosure_search MATCH %s LIMIT %s) t",
+            [f'"{token}"', PROBE_CAP],
+        )
+        (count,) = cursor.fetchone()
+    with _frequencies_lock:
+        _frequencies[key] = int(count)
+        if len(_frequencies) > FREQUENCY_MEMO_SIZE:
+            _frequencies.popitem(last=False)
+    return int(count)
 
 
 def tsvector_literal(fields: Sequence[str]) -> str:

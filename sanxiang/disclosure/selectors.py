@@ -90,8 +90,13 @@ def _where(filters: Filters) -> tuple[str, str, list[Any]]:
     if terms and connection.vendor == "sqlite":
         # The FTS5 table drives (CROSS JOIN keeps it outer): it yields matches in rowid = sort_key order.
         source = "disclosure_search s CROSS JOIN disclosure_listing l ON l.sort_key = s.rowid"
+        plans = search.plan_terms(terms, lambda token: search.token_frequency(token, using=connection.alias))
         clauses.append("disclosure_search MATCH %s")
-        params.append(search.fts5_query(terms))
+        params.append(search.fts5_query(plans))
+        for plan in plans:
+            if plan.tokens:  # a term searched by its selective tokens: each candidate checked for the whole term
+                clauses.append("(" + " OR ".join(f"instr(' ' || s.{c} || ' ', %s) > 0" for c in search.FIELDS) + ")")
+                params.extend([search.row_pattern(plan.term)] * len(search.FIELDS))
     else:
         source = "disclosure_listing l"
         if terms:
@@ -112,6 +117,8 @@ def _where(filters: Filters) -> tuple[str, str, list[Any]]:
     if filters.decided_to:
         clauses.append("l.decided_on <= %s")
         params.append(filters.decided_to)
+    if filters.decided_from and filters.decided_to and filters.decided_from > filters.decided_to:
+        clauses.insert(0, "1 = 0")  # an empty range: the databases skip the query instead of walking every match
     return source, (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -136,10 +136,42 @@ def test_tokens_are_pairs_of_letters_and_digits_then_the_last_character() -> Non
     assert search.field_tokens("违法行为") == ["违法", "法行", "行为", "为"]
     assert search.field_tokens("兴应急罚〔2024〕12号") == [
         "兴应", "应急", "急罚", "罚2", "20", "02", "24", "41", "12", "2号", "号",
+        "202412", "02412", "2412", "412",  # the digit run's suffixes of three digits or more
     ]  # fmt: skip
     assert search.field_tokens("ＡＢ") == ["ab", "b"]  # NFKC and case folding
     assert search.field_tokens("，。") == []
     assert search.query_terms("  违法  违法 ， 2024 ") == ["违法", "2024"]
+
+
+def test_digit_runs_are_also_indexed_as_their_suffixes() -> None:
+    # Three digits or more, cut at RUN_TOKEN_CHARS: never two characters, so never taken for a pair.
+    assert search.run_tokens("罚2019123号") == ["2019123", "019123", "19123", "9123", "123"]
+    assert search.run_tokens("第12号，共7") == []
+    assert search.run_tokens("1234567890123456") == [
+        "123456789012", "234567890123", "345678901234", "456789012345", "567890123456",
+        "67890123456", "7890123456", "890123456", "90123456", "0123456", "123456", "23456", "3456", "456",
+    ]  # fmt: skip
+    # What a query term implies: a run it ends with a non-digit, or one of RUN_TOKEN_CHARS digits or more.
+    assert search.term_run_tokens(search.normalise("〔2019〕123号")) == ["2019123"]
+    assert search.term_run_tokens("2019123") == []  # the field's run may go on: 20191234
+    assert search.term_run_tokens("罚12号") == []  # two digits: the pairs are enough
+    assert search.term_run_tokens("12345678901234") == ["123456789012"]
+
+
+def test_a_decision_number_is_searched_by_its_run_token() -> None:
+    frequency = {"2019123": 1, "20": 4000, "01": 4000, "19": 4000, "91": 4000, "12": 4000, "23": 4000, "3号": 900}
+    plans = search.plan_terms(["2019123号", "违法"], frequency.__getitem__)
+    assert plans == [search.TermPlan("2019123号", ("2019123",)), search.TermPlan("违法")]
+    assert search.fts5_query(plans) == '"2019123" AND "违法"'
+    assert search.row_pattern("2019123号") == " 20 01 19 91 12 23 3号 "
+    # A run token held by many rows, where the phrase's rarest pair is not much rarer: the phrase.
+    frequency["2019123"] = 600
+    assert search.plan_terms(["2019123号"], frequency.__getitem__) == [search.TermPlan("2019123号")]
+    assert search.fts5_query([search.TermPlan("2019123号")]) == '"20 01 19 91 12 23 3号"'
+    assert (
+        search.tsquery_literal(["2019123号"])
+        == "'2019123' & ('20' <-> '01' <-> '19' <-> '91' <-> '12' <-> '23' <-> '3号')"
+    )
 
 
 def test_tsvector_keeps_fields_apart() -> None:
@@ -176,6 +208,23 @@ def test_terms_match_title_party_and_number_but_not_across_fields(bureau: Bureau
     assert found("202437") == [publication.pk]
     assert found("恒达物流有限公司未按") == []  # the party's end and the title's start are not adjacent
     assert found("rk") == []
+
+
+def test_a_decision_number_finds_exactly_its_decision(bureau: Bureau) -> None:
+    # Dates, amounts and other numbers share the decision number's digits; only the number itself matches.
+    text = "2019年1月23日检查发现，当事人2019123名从业人员未经培训。罚款20191230元，见〔2019〕1123号。"
+    wanted = make_publication(bureau, decision_number="兴应急罚〔2019〕123号", text=text)
+    longer = make_publication(bureau, decision_number="兴应急罚〔2019〕1234号", text=text)
+    shorter = make_publication(bureau, decision_number="兴应急罚〔2019〕12号", text=text)
+    other = make_publication(bureau, decision_number="兴应急罚〔2020〕9123号", text="无")
+    assert found("〔2019〕123号") == [wanted.pk]
+    assert found("罚〔2019〕123号") == [wanted.pk]
+    assert found("2019123号") == [wanted.pk]
+    assert found("〔2019〕1234号") == [longer.pk]
+    assert found("9123号") == [other.pk, wanted.pk]
+    # Without the 号 the run may go on (20191234) or stand elsewhere (the text's 2019123名, 20191230元).
+    assert found("〔2019〕123") == [shorter.pk, longer.pk, wanted.pk]
+    assert found("〔2021〕123号") == []
 
 
 def test_one_character_query_matches_as_prefix(bureau: Bureau) -> None:
@@ -285,4 +334,37 @@ def test_any_substring_finds_the_text(bureau: Bureau, text: str, data: st.DataOb
         query = text[start:end]
         if len(search.normalise(query)) >= 2:
             assert publication.pk in found(query), (text, query)
+        transaction.set_rollback(True)
+
+
+FIELD_TEXTS = st.text(alphabet=st.sampled_from("0123456789" * 3 + "一二号年罚ab，〔〕 "), min_size=0, max_size=30)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.tuples(FIELD_TEXTS, FIELD_TEXTS), min_size=1, max_size=4),
+    queries=st.lists(st.text(alphabet=st.sampled_from("0123456789一号罚a〔〕"), min_size=2, max_size=9), max_size=6),
+    data=st.data(),
+)
+def test_digit_terms_find_what_holds_them_and_nothing_else(
+    bureau: Bureau, rows: list[tuple[str, str]], queries: list[str], data: st.DataObject
+) -> None:
+    """Digits are where the run tokens and the row check stand in for the phrase: any term of two or more letters or
+    digits finds exactly the publications one of whose fields holds it (title and number checked separately)."""
+    with transaction.atomic():
+        made = [make_publication(bureau, decision_number=number, title=title, text="无") for number, title in rows]
+        fields = {p.pk: [search.normalise(v) for v in (p.title, p.party, p.decision_number, p.text)] for p in made}
+        near = st.sampled_from("0123456789号年a")
+        for number, title in rows:  # substrings of what is indexed, and near misses: one character changed or added
+            for value in (number, title):
+                if len(value) >= 2:
+                    start = data.draw(st.integers(0, len(value) - 2))
+                    part = value[start : data.draw(st.integers(start + 2, len(value)))]
+                    queries += [part, part[:-1] + data.draw(near), part + data.draw(near), data.draw(near) + part]
+        for query in queries:
+            term = search.normalise(query)
+            if len(term) < 2 or " " in query:
+                continue
+            expected = sorted((pk for pk, values in fields.items() if any(term in v for v in values)), reverse=True)
+            assert sorted(found(query), reverse=True) == expected, (query, rows)
         transaction.set_rollback(True)
