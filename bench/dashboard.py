@@ -14,12 +14,17 @@
    (the dashboard does not read them). Cached: SQLite in ``var/bench/dashboard-v1/db.sqlite3`` (quick:
    ``dashboard-v1-quick``), reused while the generator version is the same; with ``DATABASE_URL`` set, generated
    once into that PostgreSQL database, marked by the table ``bench_dashboard_marker``. Generation is not timed.
-2. Timing: for three signed-in staff members — a leader of one agency, a supervisor of a body supervising 10
+2. The dashboard's monthly summary (``oversight.dashboard_summary``) is computed from the generated records, as
+   ``sanxiang dashboard-rebuild`` does (the bulk-written records went around the services, so nothing noted them):
+   timed and reported on its own line, not part of a page's time.
+3. Timing: for three signed-in staff members — a leader of one agency, a supervisor of a body supervising 10
    agencies, the deployment administrator — every page the dashboard exposes (the named routes of
    ``sanxiang/oversight/dashboard_urls.py`` without arguments, found through the root urlconf; while there are none,
    the annual statistics page ``/staff/oversight/annual/``), each run with every Django cache cleared (and the
    dashboard's ``clear_memo()`` hook if it has one), rendered through ``django.test.Client`` (GET, status 200): best
    and median of 3 runs, the number of SQL queries (``CaptureQueriesContext``) and the bytes. Goal: every page < 500 ms.
+4. The administrator's page right after 20 cases of different agencies changed (noted as the ledger's record listener
+   notes them), so that the page first recomputes the months they touch: reported, no goal.
 
 ``--json`` prints ``{"slowest_ms": <the slowest page's best run>, "queries": <number of pages timed>, "pages": [...]}``.
 Results and the commands are recorded in docs/performance.md ("Dashboards (issue 8)").
@@ -971,6 +976,63 @@ def bench_pages(report: Report, sizes: Sizes, only: list[str]) -> None:
     )
 
 
+def build_summary() -> float:
+    """The dashboard's monthly summary (oversight.dashboard_summary), computed from the generated records as
+    ``sanxiang dashboard-rebuild`` does: the bulk-written records went around the services, so nothing noted them.
+    Timed and reported, not part of a page's time (a deployment keeps the summary up to date as records change)."""
+    from sanxiang.oversight import dashboard_summary
+
+    started = time.perf_counter()
+    months = dashboard_summary.rebuild()
+    elapsed = time.perf_counter() - started
+    log(f"monthly summary: {months:,} agency-months computed in {elapsed:.1f} s")
+    return elapsed
+
+
+CHANGED_CASES = 20
+
+
+def bench_after_changes(report: Report) -> None:
+    """The administrator's page right after ``CHANGED_CASES`` cases of different agencies changed (their changes
+    noted as the ledger's record listener notes them): the page first recomputes the months those cases count in."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from sanxiang.cases.models import Case
+    from sanxiang.org.models import User
+    from sanxiang.oversight import dashboard_summary
+    from sanxiang.oversight.models import DashboardChange
+
+    rng = random.Random(7)
+    pks = list(Case.objects.order_by("pk").values_list("pk", flat=True))
+    month = dashboard_summary.month_of(timezone.localdate())
+    client = Client()
+    client.force_login(User.objects.get(username="bench-admin"))
+    times = []
+    for _ in range(RUNS):
+        DashboardChange.objects.bulk_create(
+            [DashboardChange(kind="case", ref=pk, month=month) for pk in rng.sample(pks, CHANGED_CASES)],
+            ignore_conflicts=True,
+        )
+        _clear_caches()
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(reverse("oversight:dashboard"))
+            elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200
+        times.append(elapsed)
+    log(f"  after {CHANGED_CASES} changed cases (admin): {min(times):.1f} ms, {len(captured.captured_queries)} queries")
+    report.add(
+        f"oversight:dashboard — deployment (admin), after {CHANGED_CASES} cases changed",
+        f"{min(times):.0f} / {statistics.median(times):.0f} ms",
+        f"{len(captured.captured_queries)} queries",
+    )
+    report.data["after_changes_ms"] = round(min(times), 1)
+
+
 def _counts() -> dict[str, int]:
     from django.db import connection
 
@@ -1016,10 +1078,17 @@ def main(argv: list[str] | None = None) -> int:
         generate(sizes, dt.date.today())
         if db_file is not None:
             (db_file.parent / "generator-version").write_text(wanted + "\n")
+    summary_s = build_summary()
     if args.generate_only:
         return 0
     report = Report()
+    report.add(
+        "monthly summary computed from the records (sanxiang dashboard-rebuild; not part of a page)",
+        f"{summary_s:.1f} s",
+        "",
+    )
     bench_pages(report, sizes, args.only)
+    bench_after_changes(report)
     from django.db import connection
 
     report.data.update(

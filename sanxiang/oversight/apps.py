@@ -25,6 +25,11 @@ class OversightConfig(AppConfig):
         from sanxiang.oversight.evaluation_services import on_case_event
 
         register_case_event_hook(on_case_event)
+        # The dashboard's monthly summary notes every recorded change of a case or complaint (dashboard_summary).
+        from sanxiang.ledger.registry import register_record_listener
+        from sanxiang.oversight.dashboard_summary import on_recorded
+
+        register_record_listener(on_recorded)
 
     def schedule_background(self) -> None:
         """Queue the 1 January publication of last year's annual reports (``sanxiang serve`` calls this at start)."""

@@ -1,10 +1,11 @@
 """Oversight dashboards (issue 8): the figures leaders, the legal section and supervising bodies look at, for one
 agency, for a supervising body's agencies, or for the whole deployment, over the last twelve months.
 
-Every figure is aggregated in the database (``annotate``/``aggregate`` with ``Count``/``Sum`` and ``filter=``,
-``TruncMonth``), a fixed number of queries per page whatever the number of records. Python only reshapes the grouped
-rows (a few hundred at most) into tables. docs/dashboards.md states each figure's definition; the definitions are
-the owning apps' own:
+Every figure is aggregated in the database (``annotate`` with ``Count``/``Sum`` and ``filter=``, grouped by agency
+and local month) into the monthly summary (``oversight.dashboard_summary``, decision 0010), which a page brings up to
+date and reads: a fixed number of queries per page whatever the number of records. This module turns the summed
+rows (``Figures``) into tables and charts, and reads the few live figures (certificates, inspection plans, reviews
+waiting). docs/dashboards.md states each figure's definition; the definitions are the owning apps' own:
 
 * opened / decided / closed and fines — ``oversight.annual`` (``decision_moment``: the first decision document for
   penalties and coercion, the licence's 决定 → 送达、颁证 entry, the end of an inspection);
@@ -41,30 +42,24 @@ from django.db.models import Case as Choose
 from django.db.models import (
     CharField,
     Count,
-    Exists,
-    F,
     Func,
     IntegerField,
-    Min,
     OuterRef,
     Q,
-    QuerySet,
     Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from sanxiang.cases import deadlines
-from sanxiang.cases.models import Case, CaseDocument, CaseOfficer, DeadlineExtension, DocumentService
+from sanxiang.cases.models import Case, DeadlineExtension
 from sanxiang.cases.processes import KIND_LABELS, PROCESSES, Kind
-from sanxiang.core import calendar as core_calendar
 from sanxiang.org.access import is_deployment_admin
 from sanxiang.org.models import Agency, Role, RoleAssignment
-from sanxiang.oversight import annual
 
 MONTHS = 12
 EXPIRY_DAYS = (60, 90)
@@ -304,117 +299,10 @@ def kind_of(process_key: str) -> Kind | None:
 # --- cases by kind and month, fines ------------------------------------------------------------------------------------
 
 
-def _by_month_and_kind(
-    queryset: QuerySet[Any], moment: str, w: Window, *, process: str = "process_key", **sums: Any
-) -> dict[tuple[dt.date, str], Any]:
-    rows = (
-        queryset.annotate(month=LocalMonth(moment)).order_by().values("month", process).annotate(n=Count("pk"), **sums)
-    )
-    out: dict[tuple[dt.date, str], Any] = {}
-    for row in rows:
-        month, kind = _month_key(row["month"]), kind_of(row[process])
-        if month is None or kind is None:
-            continue
-        bucket = out.setdefault((month, kind.value), {"n": 0, **dict.fromkeys(sums, Decimal(0))})
-        bucket["n"] += row["n"]
-        for name in sums:
-            bucket[name] += Decimal(row[name] or 0)
-    return out
-
-
-def _decided(ids: Sequence[int], w: Window) -> dict[tuple[dt.date, str], Any]:
-    """Decisions by month and kind with ``annual.decision_moment``'s definition, each kind from its own rows (the
-    CASE … subquery per case of ``decision_moment`` costs three times as much over a year of cases):
-    penalties and coercion — the first decision document of the case issued in the window (no earlier one of the
-    same template for the case); licences — ``annual``'s ledger moment. (Inspections are decided when closed:
-    ``case_charts`` takes them from the closed counts.)"""
-    penalty, coercion = annual.processes_of(Kind.PENALTY), annual.processes_of(Kind.COERCION)
-    earlier = CaseDocument.objects.filter(
-        case_id=OuterRef("case_id"),
-        document__template_code=OuterRef("document__template_code"),
-        document__issued_at__lt=OuterRef("document__issued_at"),
-    )
-    documents = CaseDocument.objects.filter(
-        Q(document__template_code=annual.DECISION_DOCUMENTS[Kind.PENALTY], case__process_key__in=penalty)
-        | Q(document__template_code=annual.DECISION_DOCUMENTS[Kind.COERCION], case__process_key__in=coercion),
-        case__agency_id__in=list(ids),
-        document__issued_at__gte=w.start,
-        document__issued_at__lt=w.end,
-    ).filter(~Exists(earlier))
-    fined = Q(case__amount_proposed__gt=0, case__process_key__in=penalty)
-    out = _by_month_and_kind(
-        documents,
-        "document__issued_at",
-        w,
-        process="case__process_key",
-        fines=Sum("case__amount_proposed", filter=fined),
-        fined=Count("pk", filter=fined),
-    )
-    cases = Case.objects.filter(agency_id__in=list(ids))
-    # Licences: the first ledger entry of the case into 送达、颁证 (``annual``'s licence moment), read from the ledger's
-    # time index over the window rather than one subquery per licence case.
-    from sanxiang.ledger.models import Entry
-
-    licence_ids = cases.filter(process_key__in=annual.processes_of(Kind.LICENCE)).annotate(
-        sid=Cast("pk", output_field=CharField())
-    )
-    transitions = Entry.objects.filter(
-        subject_type="cases.case", action="case.advance", state__state=annual.LICENCE_DECIDED_STEP
-    )
-    earlier_entry = transitions.filter(subject_id=OuterRef("subject_id"), seq__lt=OuterRef("seq"))
-    licences = (
-        transitions.filter(time__gte=w.start, time__lt=w.end, subject_id__in=licence_ids.values("sid"))
-        .filter(~Exists(earlier_entry))
-        .annotate(month=LocalMonth("time"))
-        .order_by()
-        .values("month")
-        .annotate(n=Count("pk"))
-    )
-    for row in licences:
-        month = _month_key(row["month"])
-        if month is not None:
-            out[(month, Kind.LICENCE.value)] = {"n": row["n"], "fines": Decimal(0), "fined": Decimal(0)}
-    return out
-
-
-def _opened_and_closed(
-    ids: Sequence[int], w: Window
-) -> tuple[dict[tuple[dt.date, str], Any], dict[tuple[dt.date, str], Any]]:
-    """Cases opened and closed by month and kind in one pass over the cases (grouped by process, one filtered count
-    per month and event): a scan of the case table is the largest cost of the page."""
-    zone = timezone.get_default_timezone()
-    bounds = [dt.datetime.combine(m, dt.time(), tzinfo=zone) for m in w.months] + [w.end]
-    counts: dict[str, Any] = {}
-    for i in range(len(w.months)):
-        # Local month boundaries as timestamps: plain comparisons, no per-row date function (PostgreSQL would
-        # evaluate a to_char once per count).
-        start, end = bounds[i], bounds[i + 1]
-        counts[f"o{i}"] = Count("pk", filter=Q(opened_at__gte=start, opened_at__lt=end))
-        counts[f"c{i}"] = Count("pk", filter=Q(closed_at__gte=start, closed_at__lt=end))
-    rows = (
-        Case.objects.filter(agency_id__in=list(ids))
-        .filter(Q(opened_at__gte=w.start, opened_at__lt=w.end) | Q(closed_at__gte=w.start, closed_at__lt=w.end))
-        .order_by()
-        .values("process_key")
-        .annotate(**counts)
-    )
-    opened: dict[tuple[dt.date, str], Any] = {}
-    closed: dict[tuple[dt.date, str], Any] = {}
-    for row in rows:
-        kind = kind_of(row["process_key"])
-        if kind is None:
-            continue
-        for i, month in enumerate(w.months):
-            for target, prefix in ((opened, "o"), (closed, "c")):
-                if row[f"{prefix}{i}"]:
-                    bucket = target.setdefault((month, kind.value), {"n": 0})
-                    bucket["n"] += row[f"{prefix}{i}"]
-    return opened, closed
-
-
-def case_charts(ids: Sequence[int], w: Window) -> list[Chart]:
-    opened, closed = _opened_and_closed(ids, w)
-    decided = _decided(ids, w)
+def case_charts(fig: Figures, w: Window) -> list[Chart]:
+    opened = {key: {"n": n} for key, n in fig.opened.items()}
+    closed = {key: {"n": n} for key, n in fig.closed.items()}
+    decided = dict(fig.decided)
     for (month, kind), value in closed.items():  # an inspection is decided when it ends
         if kind == Kind.INSPECTION.value:
             decided[(month, kind)] = {"n": value["n"], "fines": Decimal(0), "fined": Decimal(0)}
@@ -467,7 +355,32 @@ CASE_NOTES = {
 }
 
 
-# --- on-time rates -----------------------------------------------------------------------------------------------------
+# --- the figures of a scope --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """A scope's figures over a window, added up from its monthly rows (``dashboard_summary.merged``).
+
+    Counts are of the window's months. Open items (``undecided`` cases, ``unpublished`` decisions, ``unreplied``
+    complaints) are of every month, each with its due day (a day number) and whether its month is in the window:
+    the on-time rates count those of the window, the overdue lists all of them."""
+
+    opened: dict[tuple[dt.date, str], int] = field(default_factory=lambda: defaultdict(int))
+    closed: dict[tuple[dt.date, str], int] = field(default_factory=lambda: defaultdict(int))
+    decided: dict[tuple[dt.date, str], dict[str, Any]] = field(default_factory=dict)
+    done: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    unserved: list[int] = field(default_factory=list)
+    undecided: list[tuple[int, int, list[int], bool]] = field(default_factory=list)
+    unpublished: list[tuple[int, int, list[int], bool]] = field(default_factory=list)
+    unreplied: list[tuple[int, bool, int | None, int | None, bool]] = field(default_factory=list)
+    major_total: int = 0
+    major_reviewed: int = 0
+    major_missing: list[tuple[int, str]] = field(default_factory=list)
+    evaluation: list[tuple[Any, ...]] = field(default_factory=list)
+
+
+# --- on-time rates: what each month's row holds -----------------------------------------------------------------------
 
 
 def _extension_days(case_ref: str) -> Any:
@@ -485,162 +398,68 @@ def _extension_days(case_ref: str) -> Any:
     )
 
 
-def _decision_days() -> int:
+def decision_days() -> int:
     process = PROCESSES[DECISION_PROCESS]
     rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "case_decision")
     return deadlines.configured_days(rule)
 
 
-def _decision_row(ids: Sequence[int], w: Window) -> dict[str, int]:
-    """General-procedure penalty cases opened in the window against their decision limit (``case_decision``): the
-    decided ones from their first decision document (``annual.decision_moment`` of a penalty), the others from the
-    open cases without one. Two queries, each moment computed once per row."""
-    days = _decision_days()
-    code = annual.DECISION_DOCUMENTS[Kind.PENALTY]
-    earlier = CaseDocument.objects.filter(
-        case_id=OuterRef("case_id"),
-        document__template_code=code,
-        document__issued_at__lt=OuterRef("document__issued_at"),
-    )
-    decided = (
-        CaseDocument.objects.filter(
-            document__template_code=code,
-            case__agency_id__in=list(ids),
-            case__process_key=DECISION_PROCESS,
-            case__opened_at__gte=w.start,
-            case__opened_at__lt=w.end,
-        )
-        .filter(~Exists(earlier))
-        .annotate(
-            due_day=LocalDay("case__opened_at") + Value(days) + _extension_days("case_id"),
-            decided_day=LocalDay("document__issued_at"),
-        )
-        .aggregate(
-            on_time=Count("pk", filter=Q(decided_day__lte=F("due_day"))),
-            late=Count("pk", filter=Q(decided_day__gt=F("due_day"))),
-        )
-    )
-    today = day_number(w.today)
-    undecided = (
-        Case.objects.filter(
-            agency_id__in=list(ids),
-            process_key=DECISION_PROCESS,
-            opened_at__gte=w.start,
-            opened_at__lt=w.end,
-            closed_at__isnull=True,
-        )
-        .filter(~Exists(CaseDocument.objects.filter(case_id=OuterRef("pk"), document__template_code=code)))
-        .annotate(due_day=LocalDay("opened_at") + Value(days) + _extension_days("pk"))
-        .aggregate(
-            overdue=Count("pk", filter=Q(due_day__lt=today)),
-            running=Count("pk", filter=Q(due_day__gte=today)),
-        )
-    )
-    return {**decided, **undecided}
+def _reviews_waiting(ids: Sequence[int], w: Window) -> dict[str, int]:
+    """Reviews submitted and not decided, past their limit or within it (today's state: read when shown)."""
+    from sanxiang.review.models import LegalReview, ReviewState
+
+    return LegalReview.objects.filter(
+        case__agency_id__in=list(ids), state=ReviewState.SUBMITTED, decided_at__isnull=True, due_on__isnull=False
+    ).aggregate(overdue=Count("pk", filter=Q(due_on__lt=w.today)), running=Count("pk", filter=Q(due_on__gte=w.today)))
 
 
-def _service_row(ids: Sequence[int], w: Window) -> dict[str, int]:
-    """Decisions of general-procedure penalties issued in the window, served within 7 working days
-    (``decision_service``). Grouped in SQL by (issue day, first service day); each group is judged with the calendar."""
+def service_days() -> int:
     process = PROCESSES[DECISION_PROCESS]
     rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "decision_service")
-    days = deadlines.configured_days(rule)
-    first_served = Subquery(
-        DocumentService.objects.filter(document_id=OuterRef("document_id"))
-        .order_by("served_at", "pk")
-        .values("served_at")[:1]
-    )
-    rows = (
-        CaseDocument.objects.filter(
-            case__agency_id__in=list(ids),
-            case__process_key=DECISION_PROCESS,
-            document__template_code="penalty_decision",
-            document__issued_at__gte=w.start,
-            document__issued_at__lt=w.end,
-        )
-        .annotate(served_at=first_served)
-        .annotate(issued_on=LocalDay("document__issued_at"), served_on=LocalDay("served_at"))
-        .order_by()
-        .values("issued_on", "served_on")
-        .annotate(n=Count("pk"))
-    )
-    calendar = core_calendar.current()
-    out = {"on_time": 0, "late": 0, "overdue": 0, "running": 0}
-    dues: dict[dt.date, dt.date] = {}
-    for row in rows:
-        if row["issued_on"] is None:
-            continue
-        start = from_day_number(row["issued_on"])
-        due = dues.get(start)
-        if due is None:
-            due = dues[start] = calendar.add_working_days(start, days).date
-        served = None if row["served_on"] is None else from_day_number(row["served_on"])
-        if served is not None:
-            out["on_time" if served <= due else "late"] += row["n"]
-        else:
-            out["overdue" if w.today > due else "running"] += row["n"]
+    return deadlines.configured_days(rule)
+
+
+def _open_counts(days: Iterable[int], w: Window) -> dict[str, int]:
+    today = day_number(w.today)
+    out = {"overdue": 0, "running": 0}
+    for day in days:
+        out["overdue" if day < today else "running"] += 1
     return out
 
 
-def _publication_row(ids: Sequence[int], w: Window) -> dict[str, int]:
-    from sanxiang.disclosure.models import PublicationTask, TaskState
-
-    unpublished = Q(publication__isnull=True) & ~Q(state=TaskState.WITHHELD)
-    return PublicationTask.objects.filter(
-        agency_id__in=list(ids), decided_on__gte=w.first_day, decided_on__lte=w.today
-    ).aggregate(
-        on_time=Count("pk", filter=Q(publication__published_on__lte=F("due_on"))),
-        late=Count("pk", filter=Q(publication__published_on__gt=F("due_on"))),
-        overdue=Count("pk", filter=unpublished & Q(due_on__lt=w.today)),
-        running=Count("pk", filter=unpublished & Q(due_on__gte=w.today)),
-    )
-
-
-def _review_row(ids: Sequence[int], w: Window) -> dict[str, int]:
-    from sanxiang.review.models import LegalReview, ReviewState
-
-    decided = LegalReview.objects.filter(case__agency_id__in=list(ids), decided_at__gte=w.start, decided_at__lt=w.end)
-    counts = decided.aggregate(on_time=Count("pk", filter=Q(overdue=False)), late=Count("pk", filter=Q(overdue=True)))
-    waiting = LegalReview.objects.filter(
-        case__agency_id__in=list(ids), state=ReviewState.SUBMITTED, decided_at__isnull=True, due_on__isnull=False
-    ).aggregate(overdue=Count("pk", filter=Q(due_on__lt=w.today)), running=Count("pk", filter=Q(due_on__gte=w.today)))
-    return {**counts, **waiting}
-
-
-def _complaint_row(ids: Sequence[int], w: Window) -> dict[str, int]:
-    from sanxiang.complaints.models import Complaint, ComplaintState
-
-    unreplied = Q(replied_at__isnull=True) & ~Q(state=ComplaintState.REFUSED)
-    return (
-        Complaint.objects.filter(agency_id__in=list(ids), received_at__gte=w.start, received_at__lt=w.end)
-        .annotate(replied_day=LocalDay("replied_at"), due_day=DayNumber("due_on"))
-        .aggregate(
-            on_time=Count("pk", filter=Q(replied_day__lte=F("due_day"))),
-            late=Count("pk", filter=Q(replied_day__gt=F("due_day"))),
-            overdue=Count("pk", filter=unreplied & Q(due_on__lt=w.today)),
-            running=Count("pk", filter=unreplied & Q(due_on__gte=w.today)),
-        )
-    )
-
-
 TIMELINESS = (
-    ("case_decision", "行政处罚九十日内作出决定", "近十二个月立案的一般程序行政处罚案件；自立案之日起九十日（加经批准延长的天数），按决定书制发日判断。", _decision_row),
-    ("decision_service", "处罚决定书七个工作日内送达", "近十二个月制发的一般程序行政处罚决定书；首次送达日不晚于制发后第七个工作日。", _service_row),
-    ("publication", "执法决定按期公示", "近十二个月作出的决定的公示任务；公开日期不晚于公开期限（许可、处罚七个工作日，其他二十个工作日）。不予公开的不计。", _publication_row),
-    ("legal_review", "法制审核按期完成", "近十二个月作出结论的法制审核（按审核时是否超期）；审核中且已过审核期限的计为逾期未完成。", _review_row),
-    ("complaint_reply", "投诉举报按期答复", "近十二个月收到的投诉举报；答复日（本地日期）不晚于答复期限。不予受理的不计。", _complaint_row),
+    ("case_decision", "行政处罚九十日内作出决定", "近十二个月立案的一般程序行政处罚案件；自立案之日起九十日（加经批准延长的天数），按决定书制发日判断。"),
+    ("decision_service", "处罚决定书七个工作日内送达", "近十二个月制发的一般程序行政处罚决定书；首次送达日不晚于制发后第七个工作日。"),
+    ("publication", "执法决定按期公示", "近十二个月作出的决定的公示任务；公开日期不晚于公开期限（许可、处罚七个工作日，其他二十个工作日）。不予公开的不计。"),
+    ("legal_review", "法制审核按期完成", "近十二个月作出结论的法制审核（按审核时是否超期）；审核中且已过审核期限的计为逾期未完成。"),
+    ("complaint_reply", "投诉举报按期答复", "近十二个月收到的投诉举报；答复日（本地日期）不晚于答复期限。不予受理的不计。"),
 )  # fmt: skip
 
 
-def timeliness_chart(ids: Sequence[int], w: Window) -> Chart:
+def timeliness_chart(fig: Figures, ids: Sequence[int], w: Window) -> Chart:
+    counts: dict[str, dict[str, int]] = {
+        "case_decision": {
+            **fig.done["decision"],
+            **_open_counts((d for d, _c, _o, inside in fig.undecided if inside), w),
+        },
+        "decision_service": {**fig.done["service"], **_open_counts(fig.unserved, w)},
+        "publication": {
+            **fig.done["publication"],
+            **_open_counts((d for d, _c, _o, inside in fig.unpublished if inside), w),
+        },
+        "legal_review": {**fig.done["review"], **_reviews_waiting(ids, w)},
+        "complaint_reply": {
+            **fig.done["complaint"],
+            **_open_counts((d for d, _closed, _dept, _who, inside in fig.unreplied if inside), w),
+        },
+    }
     rows = []
     notes = []
-    for key, label, note, source in TIMELINESS:
-        c = source(ids, w)
+    for key, label, note in TIMELINESS:
+        c = counts[key]
         on_time, late, overdue, running = (int(c.get(k) or 0) for k in ("on_time", "late", "overdue", "running"))
         rows.append([label, on_time, late, overdue, running, rate(on_time, on_time + late + overdue)])
         notes.append(f"{label}：{note}")
-        del key
     return Chart(
         key="timeliness",
         title="按期率",
@@ -656,53 +475,8 @@ def timeliness_chart(ids: Sequence[int], w: Window) -> Chart:
 # --- major decisions reviewed ------------------------------------------------------------------------------------------
 
 
-def _major_decided(ids: Sequence[int], w: Window) -> list[QuerySet[Any]]:
-    """Major cases of the scope decided in the window, with ``reviewed``: a legal review whose final outcome passed.
-
-    Major: ``Case.major`` or a ``MajorAssessment`` that found it major. Decided: ``annual.decision_moment`` — for
-    penalties and coercion the first decision document, found by grouping the documents (``MIN(issued_at)`` per
-    case: one hash aggregate, not a subquery per case); for licences the ledger moment."""
-    from sanxiang.review.models import LegalReview, MajorAssessment, Outcome
-
-    assessed = MajorAssessment.objects.filter(major=True).values("case_id")
-    penalty, coercion = annual.processes_of(Kind.PENALTY), annual.processes_of(Kind.COERCION)
-    documents = (
-        CaseDocument.objects.filter(
-            Q(document__template_code=annual.DECISION_DOCUMENTS[Kind.PENALTY], case__process_key__in=penalty)
-            | Q(document__template_code=annual.DECISION_DOCUMENTS[Kind.COERCION], case__process_key__in=coercion),
-            case__agency_id__in=list(ids),
-        )
-        .filter(Q(case__major=True) | Q(case_id__in=assessed))
-        .order_by()
-        .values("case_id")
-        .annotate(first=Min("document__issued_at"))
-        .filter(first__gte=w.start, first__lt=w.end)
-        .values("case_id")
-    )
-    licences = (
-        Case.objects.filter(agency_id__in=list(ids), process_key__in=annual.processes_of(Kind.LICENCE))
-        .filter(Q(major=True) | Q(pk__in=assessed))
-        .annotate(decided_at=annual.decision_moment())
-        .filter(decided_at__gte=w.start, decided_at__lt=w.end)
-        .values("pk")
-    )
-    passed = LegalReview.objects.filter(case_id=OuterRef("pk")).filter(
-        Q(coordinated_outcome=Outcome.PASS) | Q(coordinated_outcome="", outcome=Outcome.PASS)
-    )
-    # Two querysets, not one with ``pk IN (…) OR pk IN (…)``: PostgreSQL cannot hash an OR of subqueries and tests
-    # every case against both (3–5 s at 100,000 cases).
-    return [Case.objects.filter(pk__in=source).annotate(reviewed=Exists(passed)) for source in (documents, licences)]
-
-
-def major_charts(ids: Sequence[int], w: Window, *, case_url: Any) -> list[Chart]:
-    sources = _major_decided(ids, w)
-    by_reviewed: dict[bool, int] = defaultdict(int)
-    for qs in sources:
-        # Grouped by the EXISTS itself: a Count(filter=) naming the Exists annotation is not reliable on SQLite.
-        for row in qs.order_by().values("reviewed").annotate(n=Count("pk")):
-            by_reviewed[bool(row["reviewed"])] += int(row["n"])
-    reviewed = by_reviewed[True]
-    total = reviewed + by_reviewed[False]
+def major_charts(fig: Figures, *, case_url: Any) -> list[Chart]:
+    reviewed, total = fig.major_reviewed, fig.major_total
     summary = Chart(
         key="major_review",
         title="重大执法决定法制审核率",
@@ -712,28 +486,25 @@ def major_charts(ids: Sequence[int], w: Window, *, case_url: Any) -> list[Chart]
         rows=[["重大执法决定", total, reviewed, total - reviewed, rate(reviewed, total)]],
         style="",
     )
-    missing = sorted(
-        (
-            row
-            for qs in sources
-            for row in qs.filter(reviewed=False)
-            .annotate(decided_at=annual.decision_moment())  # for the few exceptions only
-            .order_by("decided_at", "pk")
-            .values("pk", "number", "title", "agency__name", "decided_at")[:LIST_LIMIT]
-        ),
-        key=lambda m: (m["decided_at"], m["pk"]),
+    first = sorted(
+        ((dt.datetime.fromisoformat(moment), pk) for pk, moment in fig.major_missing), key=lambda m: (m[0], m[1])
     )[:LIST_LIMIT]
+    details = {
+        row["pk"]: row
+        for row in Case.objects.filter(pk__in=[pk for _m, pk in first]).values("pk", "number", "title", "agency__name")
+    }
+    missing = [(moment, details[pk]) for moment, pk in first if pk in details]
     exceptions = Chart(
         key="major_exceptions",
         title="未经法制审核通过即作出决定的重大执法决定",
         note=f"最多列出{LIST_LIMIT}件，按决定时间排列。",
         header=["案件编号", "案由", "执法主体", "决定时间"],
         rows=[
-            [m["number"], m["title"], m["agency__name"], timezone.localtime(m["decided_at"]).strftime("%Y-%m-%d %H:%M")]
-            for m in missing
+            [m["number"], m["title"], m["agency__name"], timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")]
+            for moment, m in missing
         ],
         style="",
-        links={i: case_url(m["pk"]) for i, m in enumerate(missing)},
+        links={i: case_url(m["pk"]) for i, (_moment, m) in enumerate(missing)},
     )
     return [summary, exceptions]
 
@@ -770,32 +541,19 @@ def _department_names(dept_ids: Iterable[int | None], single: bool) -> dict[int 
     return names
 
 
-def evaluation_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Chart]:
-    """Case-file evaluation per department: the current evaluations of the cases closed in the window, grouped in
-    one query by department and the result of their ``recordings`` point."""
-    from sanxiang.oversight.models import CaseEvaluation
-
-    rows = list(
-        CaseEvaluation.objects.filter(
-            current=True, agency_id__in=list(ids), case__closed_at__gte=w.start, case__closed_at__lt=w.end
-        )
-        .annotate(recording=_recording_result())
-        .order_by()
-        .values("department_id", "recording")
-        .annotate(n=Count("pk"), score=Sum("score"), max_score=Sum("max_score"), failed=Sum("failed"))
-    )
-    names = _department_names([r["department_id"] for r in rows], single)
+def evaluation_charts(fig: Figures, *, single: bool) -> list[Chart]:
+    """Case-file evaluation per department, from the window's evaluation rows."""
+    names = _department_names([r[0] for r in fig.evaluation], single)
     recordings: dict[int | None, dict[str, int]] = defaultdict(lambda: {"pass": 0, "fail": 0})
     scores: dict[int | None, list[Any]] = defaultdict(lambda: [0, Decimal(0), Decimal(0), 0])
-    for r in rows:
-        dept = r["department_id"]
-        if r["recording"] in ("pass", "fail"):
-            recordings[dept][r["recording"]] += r["n"]
+    for dept, recording, n, score, top, failed in fig.evaluation:
+        if recording in ("pass", "fail"):
+            recordings[dept][recording] += n
         s = scores[dept]
-        s[0] += r["n"]
-        s[1] += r["score"] or 0
-        s[2] += r["max_score"] or 0
-        s[3] += int(r["failed"] or 0)
+        s[0] += n
+        s[1] += Decimal(score)
+        s[2] += Decimal(top)
+        s[3] += failed
     rec_rows: list[list[Any]] = sorted(
         (
             [names.get(d, str(d)), c["pass"] + c["fail"], c["pass"], c["fail"], rate(c["pass"], c["pass"] + c["fail"])]
@@ -840,69 +598,55 @@ def evaluation_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Ch
 # --- overdue items by department and by officer --------------------------------------------------------------------------
 
 
-def overdue_charts(ids: Sequence[int], w: Window, *, single: bool) -> list[Chart]:
+def overdue_charts(fig: Figures, w: Window, *, single: bool) -> list[Chart]:
     """Items past their limit and not done: undecided general-procedure penalties past the decision limit (each active
     case officer, and the officer's department), unpublished publication tasks past due (the case's officers),
     unreplied complaints past due (the assigned department and person)."""
-    from sanxiang.complaints.models import Complaint, ComplaintState
-    from sanxiang.disclosure.models import PublicationTask, TaskState
+    from sanxiang.org.models import User
+    from sanxiang.registry.models import Officer
 
-    days = _decision_days()
-    # The late cases first (open general-procedure penalties of the scope: a small share of all cases), then their
-    # officers through the case index.
-    late_case_ids = (
-        Case.objects.filter(agency_id__in=list(ids), process_key=DECISION_PROCESS, closed_at__isnull=True)
-        .annotate(
-            decided=Exists(
-                CaseDocument.objects.filter(case_id=OuterRef("pk"), document__template_code="penalty_decision")
-            ),
-            due_day=LocalDay("opened_at") + Value(days) + _extension_days("pk"),
+    today = day_number(w.today)
+    # An officer counts each late case once (a case with two late publication tasks is one case).
+    by_officer: list[dict[int, set[int]]] = [defaultdict(set), defaultdict(set)]
+    for column, items in enumerate((fig.undecided, fig.unpublished)):
+        for due_day, case_id, officers, _inside in items:
+            if due_day < today:
+                for officer_id in officers:
+                    by_officer[column][officer_id].add(case_id)
+    complaints: dict[tuple[int | None, int | None], int] = defaultdict(int)
+    for due_day, closed, department_id, assignee_id, _inside in fig.unreplied:
+        if due_day < today and not closed:
+            complaints[(department_id, assignee_id)] += 1
+    officer_ids = set(by_officer[0]) | set(by_officer[1])
+    officer_rows = {
+        pk: (name, department_id)
+        for pk, name, department_id in Officer.objects.filter(pk__in=officer_ids).values_list(
+            "pk", "name", "department_id"
         )
-        .filter(decided=False, due_day__lt=day_number(w.today))
-        .values("pk")
-    )
-    late_cases = CaseOfficer.objects.filter(active=True, case_id__in=late_case_ids)
-    cases_by = list(
-        late_cases.order_by()
-        .values("officer_id", "officer__name", "officer__department_id")
-        .annotate(n=Count("case_id", distinct=True))
-    )
-    due_tasks = (
-        PublicationTask.objects.filter(agency_id__in=list(ids), publication__isnull=True, due_on__lt=w.today)
-        .exclude(state=TaskState.WITHHELD)
-        .values("case_id")
-    )
-    tasks_by = list(
-        CaseOfficer.objects.filter(active=True, case_id__in=due_tasks)
-        .order_by()
-        .values("officer_id", "officer__name", "officer__department_id")
-        .annotate(n=Count("case_id", distinct=True))
-    )
-    complaints_by = list(
-        Complaint.objects.filter(agency_id__in=list(ids), replied_at__isnull=True, due_on__lt=w.today)
-        .exclude(state__in=(ComplaintState.REFUSED, ComplaintState.CLOSED))
-        .order_by()
-        .values("department_id", "assignee_id", "assignee__full_name", "assignee__username")
-        .annotate(n=Count("pk"))
-    )
-    columns = ("cases", "tasks", "complaints")
+    }
+    users = {
+        pk: full_name or username
+        for pk, full_name, username in User.objects.filter(
+            pk__in=[a for _d, a in complaints if a is not None]
+        ).values_list("pk", "full_name", "username")
+    }
     depts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     people: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for column, rows in enumerate((cases_by, tasks_by)):
-        for r in rows:
-            depts[r["officer__department_id"]][column] += r["n"]
-            people[f"{r['officer__name']}#o{r['officer_id']}"][column] += r["n"]
-    for r in complaints_by:
-        depts[r["department_id"]][2] += r["n"]
-        person = r["assignee__full_name"] or r["assignee__username"] or "（未交办）"
-        people[f"{person}#u{r['assignee_id']}"][2] += r["n"]
+    for column, counts in enumerate(by_officer):
+        for officer_id, cases in counts.items():
+            name, department_id = officer_rows.get(officer_id, ("?", None))
+            depts[department_id][column] += len(cases)
+            people[f"{name}#o{officer_id}"][column] += len(cases)
+    for (department_id, assignee_id), n in complaints.items():
+        depts[department_id][2] += n
+        person = users.get(assignee_id) if assignee_id is not None else None
+        people[f"{person or '（未交办）'}#u{assignee_id}"][2] += n
     names = _department_names(depts, single)
     header = ["超期未作出处罚决定的案件", "超期未公开的决定", "超期未答复的投诉举报", "合计"]
     dept_rows: list[list[Any]] = [[names.get(d, str(d)), *c, sum(c)] for d, c in depts.items()]
     dept_rows.sort(key=lambda r: (-r[-1], r[0]))
     person_rows: list[list[Any]] = [[p.rsplit("#", 1)[0], *c, sum(c)] for p, c in people.items()]
     person_rows.sort(key=lambda r: (-r[-1], r[0]))
-    del columns
     note = (
         "截至今日已过期限仍未完成的事项：一般程序行政处罚案件超过立案后九十日（含批准延长）未作出决定（计入每名在办承办人员"
         "及其科室）；公示任务过了公开期限仍未公开（计入案件承办人员）；投诉举报过了答复期限未答复（计入承办科室和承办人）。"
@@ -1073,15 +817,18 @@ def charts_for(scope: Scope, *, today: dt.date | None = None, case_url: Any = No
 
 
 def _charts(scope: Scope, *, today: dt.date | None, case_url: Any) -> list[Chart]:
+    from sanxiang.oversight import dashboard_summary
+
     w = window(today)
     ids = scope.agency_ids
     url = case_url or (lambda pk: "")
+    fig = dashboard_summary.scope_figures(ids, w)
     return [
-        *case_charts(ids, w),
-        timeliness_chart(ids, w),
-        *major_charts(ids, w, case_url=url),
-        *evaluation_charts(ids, w, single=scope.single),
-        *overdue_charts(ids, w, single=scope.single),
+        *case_charts(fig, w),
+        timeliness_chart(fig, ids, w),
+        *major_charts(fig, case_url=url),
+        *evaluation_charts(fig, single=scope.single),
+        *overdue_charts(fig, w, single=scope.single),
         *certificate_charts(ids, w, single=scope.single),
         inspection_chart(ids, w, single=scope.single),
     ]
@@ -1106,21 +853,7 @@ CHART_KEYS = (
 
 
 def chart_for(scope: Scope, key: str, *, today: dt.date | None = None, case_url: Any = None) -> Chart | None:
-    """One chart by key (for its CSV): computes the group the chart belongs to."""
-    w = window(today)
-    ids = scope.agency_ids
-    url = case_url or (lambda pk: "")
-    groups: list[Any] = [
-        (("cases_opened", "cases_decided", "cases_closed", "fines"), lambda: case_charts(ids, w)),
-        (("timeliness",), lambda: [timeliness_chart(ids, w)]),
-        (("major_review", "major_exceptions"), lambda: major_charts(ids, w, case_url=url)),
-        (("recordings", "evaluation"), lambda: evaluation_charts(ids, w, single=scope.single)),
-        (("overdue_departments", "overdue_officers"), lambda: overdue_charts(ids, w, single=scope.single)),
-        (("certificates", "certificates_list"), lambda: certificate_charts(ids, w, single=scope.single)),
-        (("inspections",), lambda: [inspection_chart(ids, w, single=scope.single)]),
-    ]
-    for keys, build in groups:
-        if key in keys:
-            with _read_only_figures():
-                return next(c for c in build() if c.key == key)
-    return None
+    """One chart by key (for its CSV): the page's charts (read from the monthly summary, so no dearer than one)."""
+    if key not in CHART_KEYS:
+        return None
+    return next((c for c in charts_for(scope, today=today, case_url=case_url) if c.key == key), None)

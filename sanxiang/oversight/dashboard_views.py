@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from sanxiang.oversight import dashboard
@@ -28,6 +30,22 @@ def _scope(request: HttpRequest, desk: Desk) -> dashboard.Scope:
     if scope is None:
         raise Http404("没有可查看的统计范围。")
     return scope
+
+
+def _rows_html(chart: dashboard.Chart) -> SafeString:
+    """The table body, written here rather than by template loops: the deployment's page has thousands of cells,
+    and the template engine spent about a third of the page's time on them. Every value is escaped."""
+    if not chart.rows:
+        return format_html('<tr><td colspan="{}">无数据</td></tr>', len(chart.header))
+    parts = []
+    for i, row in enumerate(chart.rows):
+        label = escape(row[0])
+        link = chart.links.get(i, "")
+        if link:
+            label = format_html('<a href="{}">{}</a>', link, label)
+        cells = "".join(f'<td class="dash-num">{escape(cell)}</td>' for cell in row[1:])
+        parts.append(f'<tr><th scope="row">{label}</th>{cells}</tr>')
+    return mark_safe("\n".join(parts))  # noqa: S308 - built from escaped values only
 
 
 def _case_url(pk: int) -> str:
@@ -51,7 +69,7 @@ def overview(request: HttpRequest, desk: Desk) -> HttpResponse:
                 "id": f"chart-{c.key}",
                 "data_id": f"chart-{c.key}-data",
                 "data": c.data(),
-                "rows": [{"cells": row, "link": c.links.get(i, "")} for i, row in enumerate(c.rows)],
+                "rows_html": _rows_html(c),
             }
             for c in charts
         ],

@@ -245,3 +245,53 @@ class SupervisionFinding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.found_on}"
+
+
+# --- dashboard summary (issue 8; oversight.dashboard_summary) --------------------------------------------------------
+
+
+class DashboardMonth(models.Model):
+    """One agency's dashboard figures of one local calendar month, derived from the records (never edited by hand).
+
+    ``data`` holds the month's counts (opened, decided, closed, on time, late, evaluation totals …) and the items
+    still open (undecided cases, unpublished decisions, unanswered complaints, each with its due day), from which the
+    page works out what is overdue *today*. ``fingerprint`` names the definitions and settings it was computed with;
+    a row whose fingerprint differs is recomputed before it is read. ``open_items`` > 0 marks a month outside the
+    twelve-month window that must still be read for today's overdue lists.
+    """
+
+    agency = models.ForeignKey(Agency, verbose_name="执法主体", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField("月份", help_text="该月第一日")
+    fingerprint = models.CharField("口径标识", max_length=64)
+    data = models.JSONField("统计数据")
+    open_items = models.PositiveIntegerField("未办结事项数", default=0)
+    computed_at = models.DateTimeField("计算时间")
+
+    class Meta:
+        verbose_name = "统计月度汇总"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["agency", "month"], name="oversight_dashboard_month")]
+        indexes = [
+            models.Index(fields=["agency", "month"], condition=Q(open_items__gt=0), name="oversight_dashboard_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.month:%Y-%m}"
+
+
+class DashboardChange(models.Model):
+    """A record that changed since the dashboard summary was last brought up to date: a case (with everything that
+    hangs on it) or a complaint, and the local month in which it changed. Written by the ledger's record listener in
+    the changing transaction; consumed (and deleted) when the summary is refreshed."""
+
+    kind = models.CharField("类别", max_length=16)
+    ref = models.BigIntegerField("记录编号")
+    month = models.DateField("变更月份")
+
+    class Meta:
+        verbose_name = "统计待更新记录"
+        verbose_name_plural = verbose_name
+        constraints = [models.UniqueConstraint(fields=["kind", "ref", "month"], name="oversight_dashboard_change")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref} {self.month:%Y-%m}"

@@ -404,6 +404,7 @@ def test_gate_api_and_commands_offer_no_way_to_issue_or_serve(client: Client) ->
         "annual-report",  # the annual statistics
         "evaluate-cases",  # case-file evaluation
         "draw-verify",  # recompute a published random draw
+        "dashboard-rebuild",  # the dashboard's monthly summary
     }
 
 

@@ -1,0 +1,118 @@
+"""The dashboard's monthly summary (``oversight.dashboard_summary``) follows the records it is computed from: changes
+made through the services are noted in their transactions and the months they touch recomputed before the page
+reads them, so a page shows exactly what a rebuild from the records shows; a change of definitions recomputes the
+rows; months leave nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from sanxiang.conftest import Bureau
+from sanxiang.ledger.tests.conftest import ledgered_bureau  # noqa: F401 - fixture
+from sanxiang.ledger.tests.test_verify import ledger_dirs, world  # noqa: F401 - fixtures
+from sanxiang.org.models import Agency
+from sanxiang.oversight import dashboard, dashboard_summary
+from sanxiang.oversight.models import DashboardChange, DashboardMonth
+from sanxiang.oversight.tests.test_dashboard import build_world
+
+
+def deployment() -> dashboard.Scope:
+    ids = tuple(Agency.objects.filter(is_enforcement_body=True).order_by("pk").values_list("pk", flat=True))
+    return dashboard.Scope("all", "deployment", "全部", ids)
+
+
+def tables(scope: dashboard.Scope, **kwargs: Any) -> dict[str, list[list[Any]]]:
+    return {c.key: c.rows for c in dashboard.charts_for(scope, **kwargs)}
+
+
+def total(rows: list[list[Any]]) -> int:
+    return sum(int(row[-1]) for row in rows)
+
+
+@pytest.fixture
+def summary_before(ledgered_bureau: Bureau) -> dict[str, list[list[Any]]]:  # noqa: F811 - the imported fixture
+    """The summary of every month of the window, computed before ``world`` makes its records (ask for this fixture
+    before ``world``)."""
+    scope = deployment()
+    w = dashboard.window()
+    dashboard_summary.recompute([(a, m) for a in scope.agency_ids for m in w.months])
+    return tables(scope)
+
+
+@pytest.mark.django_db
+def test_changes_made_through_the_services_reach_the_page(summary_before: Any, world: Bureau) -> None:  # noqa: F811
+    """``world`` runs cases, documents and their service, legal reviews, publications, complaints and evaluations
+    through the services. Each change is noted; the page recomputes the months they touch and shows what a rebuild
+    from the records shows."""
+    assert DashboardChange.objects.filter(kind="case").exists()
+    assert DashboardChange.objects.filter(kind="complaint").exists()
+    scope = deployment()
+    kept = tables(scope)
+    assert not DashboardChange.objects.exists()  # consumed
+    assert total(kept["cases_opened"]) > total(summary_before["cases_opened"]) == 0
+    assert kept != summary_before
+    dashboard_summary.rebuild()
+    assert tables(scope) == kept
+
+
+@pytest.mark.django_db
+def test_a_change_of_definitions_recomputes_the_rows(bureau: Bureau, settings: Any) -> None:
+    """The decision limit is part of each row's fingerprint: with another limit every row is recomputed before it is
+    read, and the decisions are judged against the new limit."""
+    build_world(bureau)
+    scope = deployment()
+    before = tables(scope)["timeliness"][0]
+    stamp = dashboard_summary.fingerprint()
+    settings.SANXIANG_DEADLINE_DAYS = {"case_decision": 1}
+    assert dashboard_summary.fingerprint() != stamp
+    after = tables(scope)["timeliness"][0]
+    assert set(DashboardMonth.objects.values_list("fingerprint", flat=True)) == {dashboard_summary.fingerprint()}
+    # With one day to decide, decisions made days after opening are late: fewer on time, more late.
+    assert after[1] < before[1]
+    assert after[2] > before[2]
+
+
+@pytest.mark.django_db
+def test_overdue_follows_the_date_without_recomputing(bureau: Bureau) -> None:
+    """What is overdue is worked out when the page is shown, from the due days the rows keep: a later day makes
+    more items overdue with no row recomputed."""
+    build_world(bureau)
+    scope = deployment()
+    today = timezone.localdate()
+    before = tables(scope, today=today)
+    computed = dict(DashboardMonth.objects.values_list("pk", "computed_at"))
+    later = tables(scope, today=today + dt.timedelta(days=3))
+    assert dict(DashboardMonth.objects.filter(pk__in=computed).values_list("pk", "computed_at")) == computed
+    assert total(later["overdue_departments"]) >= total(before["overdue_departments"])
+
+
+@pytest.mark.django_db
+def test_a_rebuild_writes_every_month_once(bureau: Bureau) -> None:
+    build_world(bureau)
+    months = dashboard_summary.rebuild()
+    rows = DashboardMonth.objects.count()
+    assert months == rows > 12
+    assert dashboard_summary.rebuild() == months
+    assert DashboardMonth.objects.count() == rows
+
+
+@pytest.mark.django_db
+def test_table_cells_are_escaped(bureau: Bureau) -> None:
+    """The tables are written by the view, not the template: a department's name is shown as text, never as markup."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from sanxiang.org.models import Department
+
+    built = build_world(bureau)
+    department = next(iter(built.departments.values()))
+    Department.objects.filter(pk=department.pk).update(name="<i>一中队</i>")
+    client = Client()
+    client.force_login(bureau.superuser)
+    page = client.get(reverse("oversight:dashboard")).content.decode()
+    assert "&lt;i&gt;一中队&lt;/i&gt;" in page
+    assert "<i>一中队</i>" not in page
