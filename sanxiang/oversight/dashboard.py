@@ -630,6 +630,11 @@ def overdue_charts(fig: Figures, w: Window, *, single: bool) -> list[Chart]:
             pk__in=[a for _d, a in complaints if a is not None]
         ).values_list("pk", "full_name", "username")
     }
+    # An assignee who is also an enforcement officer is one person: the officer's row.
+    assignee_officers = {
+        user_id: (pk, name)
+        for user_id, pk, name in Officer.objects.filter(user_id__in=list(users)).values_list("user_id", "pk", "name")
+    }
     depts: dict[int | None, list[int]] = defaultdict(lambda: [0, 0, 0])
     people: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     for column, counts in enumerate(by_officer):
@@ -639,6 +644,10 @@ def overdue_charts(fig: Figures, w: Window, *, single: bool) -> list[Chart]:
             people[f"{name}#o{officer_id}"][column] += len(cases)
     for (department_id, assignee_id), n in complaints.items():
         depts[department_id][2] += n
+        if assignee_id in assignee_officers:
+            officer_id, name = assignee_officers[assignee_id]
+            people[f"{name}#o{officer_id}"][2] += n
+            continue
         person = users.get(assignee_id) if assignee_id is not None else None
         people[f"{person or '（未交办）'}#u{assignee_id}"][2] += n
     names = _department_names(depts, single)

@@ -116,3 +116,29 @@ def test_table_cells_are_escaped(bureau: Bureau) -> None:
     page = client.get(reverse("oversight:dashboard")).content.decode()
     assert "&lt;i&gt;一中队&lt;/i&gt;" in page
     assert "<i>一中队</i>" not in page
+
+
+@pytest.mark.django_db
+def test_an_assignee_who_is_an_officer_is_one_person(bureau: Bureau) -> None:
+    """A late complaint assigned to the user of an officer with late cases is counted on that officer's row, not on a
+    second row under the user's name."""
+    from sanxiang.complaints.models import Complaint
+    from sanxiang.org.models import User
+    from sanxiang.registry.models import Officer
+
+    build_world(bureau)
+    scope = dashboard.Scope("a", "agency", "a", (bureau.agency.pk,))
+    rows = {r[0]: r[1:4] for r in tables(scope)["overdue_officers"]}
+    name = next(n for n, counts in rows.items() if counts[0] > 0)
+    officer = Officer.objects.get(agency=bureau.agency, name=name)
+    user = User.objects.create_user(username="assignee-officer", password="x", full_name="用户显示名")
+    Officer.objects.filter(pk=officer.pk).update(user=user)
+    late = Complaint.objects.filter(
+        agency=bureau.agency, replied_at__isnull=True, due_on__lt=timezone.localdate()
+    ).exclude(state="refused")
+    assert late.exists()
+    Complaint.objects.filter(pk=late.first().pk).update(assignee=user)  # type: ignore[union-attr]
+    dashboard_summary.rebuild()
+    after = {r[0]: r[1:4] for r in tables(scope)["overdue_officers"]}
+    assert after[name] == [rows[name][0], rows[name][1], rows[name][2] + 1]
+    assert "用户显示名" not in after
