@@ -757,15 +757,18 @@ def inspection_chart(ids: Sequence[int], w: Window, *, single: bool) -> Chart:
     plans = list(
         SamplingPlan.objects.filter(agency_id__in=list(ids), year=year, state=PlanState.PUBLISHED)
         .annotate(draw_count=Count("draws", filter=~Q(draws__state=DrawState.CANCELLED), distinct=True))
-        .values("pk", "agency_id", "agency__name", "code", "title", "classes", "draw_count")
+        .values("pk", "agency_id", "agency__name", "code", "title", "classes", "regions", "sectors", "draw_count")
     )
-    pool: dict[tuple[int, str], int] = {
-        (r["agency_id"], r["risk"]): r["n"]
-        for r in Target.objects.filter(agency_id__in=list(ids), active=True)
+    # The active pool by agency, risk class, region and sector (a few hundred groups), so that each plan's quota is
+    # taken over the targets its regions and sectors select, as the draw takes it.
+    pool: dict[tuple[int, str], list[tuple[str, str, int]]] = defaultdict(list)
+    for r in (
+        Target.objects.filter(agency_id__in=list(ids), active=True)
         .order_by()
-        .values("agency_id", "risk")
+        .values("agency_id", "risk", "region", "sector")
         .annotate(n=Count("pk"))
-    }
+    ):
+        pool[(r["agency_id"], r["risk"])].append((r["region"], r["sector"], r["n"]))
     drawn = {
         r["draw__plan_id"]: r
         for r in DrawnTarget.objects.filter(draw__plan__agency_id__in=list(ids), draw__plan__year=year)
@@ -778,7 +781,12 @@ def inspection_chart(ids: Sequence[int], w: Window, *, single: bool) -> Chart:
     for plan in plans:  # plans are a handful per agency; their quotas are configuration, not records
         per_draw = 0
         for entry in plan["classes"] or []:
-            eligible = pool.get((plan["agency_id"], str(entry.get("risk"))), 0)
+            regions, sectors = set(plan["regions"] or []), set(plan["sectors"] or [])
+            eligible = sum(
+                n
+                for region, sector, n in pool.get((plan["agency_id"], str(entry.get("risk"))), [])
+                if (not regions or region in regions) and (not sectors or sector in sectors)
+            )
             if "ratio" in entry:
                 quota = draw_rules.ClassQuota(str(entry["risk"]), None, draw_rules._ratio(str(entry["ratio"])))
             else:
@@ -794,7 +802,7 @@ def inspection_chart(ids: Sequence[int], w: Window, *, single: bool) -> Chart:
     return Chart(
         key="inspections",
         title=f"双随机抽查完成情况（{year}年度计划）",
-        note="本年度已公布的抽查计划：计划户数 = 每批次按各风险类别数量或比例（按在库对象数）应抽户数 × 未作废批次数；"
+        note="本年度已公布的抽查计划：计划户数 = 每批次按各风险类别数量或比例应抽户数（比例按计划抽查区域、行业内的在库对象数计）× 未作废批次数；"
         "已抽取为抽中对象数，已有结果为登记了检查结果的抽中对象数；完成率 = 已有结果 ÷ 计划户数（计划未列数量时 ÷ 已抽取）。",
         header=["抽查计划" if single else "执法主体", "计划户数", "已抽取", "已有检查结果", "完成率（%）"],
         rows=rows,

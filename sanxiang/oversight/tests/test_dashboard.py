@@ -543,6 +543,19 @@ def test_inspection_coverage(world: World) -> None:
     assert both == sorted([[a.name, 12, 6, 4, dashboard.rate(4, 12)], [b.name, 12, 6, 4, dashboard.rate(4, 12)]])
 
 
+@pytest.mark.django_db
+def test_inspection_quota_counts_only_the_plans_sectors(world: World) -> None:
+    """A ratio quota is taken over the targets the plan's regions and sectors select, as the draw takes it."""
+    a = world.bureau.agency
+    moved = list(im.Target.objects.filter(agency=a, risk="B").order_by("pk").values_list("pk", flat=True)[:2])
+    im.Target.objects.filter(pk__in=moved).update(sector="危险化学品")
+    im.SamplingPlan.objects.filter(agency=a).update(sectors=["工贸"])
+    # 3 of risk A + ceil(0.5 × 4 of risk B in 工贸) = 5 a draw, two draws not cancelled
+    assert charts(scope_of(a))["inspections"].rows[0][1] == 10
+    im.SamplingPlan.objects.filter(agency=a).update(sectors=[], regions=["211104"])  # no target in that region
+    assert charts(scope_of(a))["inspections"].rows[0][1] == 0
+
+
 # --- scopes, pages, CSV, query bound ---------------------------------------------------------------------------------
 
 
