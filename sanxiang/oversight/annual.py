@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -415,6 +415,17 @@ def agency_figures(*, agency: Agency, year: int, as_of: dt.datetime | None = Non
 
 def enforcement_agencies() -> QuerySet[Agency]:
     return Agency.objects.filter(is_enforcement_body=True).order_by("name", "pk")
+
+
+def enforcement_agencies_named(values: Sequence[str]) -> QuerySet[Agency]:
+    """The enforcement agencies a command line names, each by id, name or short name (none: every one)."""
+    agencies = enforcement_agencies()
+    if not values:
+        return agencies
+    wanted = Q()
+    for value in values:
+        wanted |= Q(name=value) | Q(short_name=value) | (Q(pk=int(value)) if value.isdigit() else Q())
+    return agencies.filter(wanted)
 
 
 def _merge(a: Any, b: Any) -> Any:

@@ -114,6 +114,21 @@ def _kind(process_key: str) -> str | None:
     return kind.value if kind else None
 
 
+def _on_time_or_late(done: str, due: str) -> dict[str, Count]:
+    """Counts of a group done on or before its due day, and after it."""
+    return {
+        "on_time": Count("pk", filter=Q(**{f"{done}__lte": F(due)})),
+        "late": Count("pk", filter=Q(**{f"{done}__gt": F(due)})),
+    }
+
+
+def _add_judged(out: dict[Bucket, dict[str, Any]], key: str, rows: Iterable[tuple[int, dt.date, int, int]]) -> None:
+    for agency_id, month, on_time, late in rows:
+        judged = out[(agency_id, month)][key]
+        judged["on_time"] += on_time
+        judged["late"] += late
+
+
 def _case_counts(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figures.Window) -> None:
     """Cases opened and closed, by agency, month and kind."""
     for key, moment in (("opened", "opened_at"), ("closed", "closed_at")):
@@ -218,15 +233,9 @@ def _decision_limit(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figure
         )
         .order_by()
         .values("case__agency_id", "month")
-        .annotate(
-            on_time=Count("pk", filter=Q(decided_day__lte=F("due_day"))),
-            late=Count("pk", filter=Q(decided_day__gt=F("due_day"))),
-        )
+        .annotate(**_on_time_or_late("decided_day", "due_day"))
     )
-    for r in rows:
-        judged = out[(r["case__agency_id"], _month(r["month"]))]["decision"]
-        judged["on_time"] += r["on_time"]
-        judged["late"] += r["late"]
+    _add_judged(out, "decision", ((r["case__agency_id"], _month(r["month"]), r["on_time"], r["late"]) for r in rows))
     undecided = (
         Case.objects.filter(
             agency_id__in=ids,
@@ -296,15 +305,11 @@ def _publication(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figures.W
     rows = (
         tasks.order_by()
         .values("agency_id", "decided_on")
-        .annotate(
-            on_time=Count("pk", filter=Q(publication__published_on__lte=F("due_on"))),
-            late=Count("pk", filter=Q(publication__published_on__gt=F("due_on"))),
-        )
+        .annotate(**_on_time_or_late("publication__published_on", "due_on"))
     )
-    for r in rows:
-        judged = out[(r["agency_id"], r["decided_on"].replace(day=1))]["publication"]
-        judged["on_time"] += r["on_time"]
-        judged["late"] += r["late"]
+    _add_judged(
+        out, "publication", ((r["agency_id"], r["decided_on"].replace(day=1), r["on_time"], r["late"]) for r in rows)
+    )
     for agency_id, decided_on, due_on, case_id in (
         tasks.filter(publication__isnull=True)
         .exclude(state=TaskState.WITHHELD)
@@ -325,10 +330,7 @@ def _reviews(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figures.Windo
         .values("case__agency_id", "month")
         .annotate(on_time=Count("pk", filter=Q(overdue=False)), late=Count("pk", filter=Q(overdue=True)))
     )
-    for r in rows:
-        judged = out[(r["case__agency_id"], _month(r["month"]))]["review"]
-        judged["on_time"] += r["on_time"]
-        judged["late"] += r["late"]
+    _add_judged(out, "review", ((r["case__agency_id"], _month(r["month"]), r["on_time"], r["late"]) for r in rows))
 
 
 def _complaints(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figures.Window) -> None:
@@ -343,15 +345,9 @@ def _complaints(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figures.Wi
         received.annotate(replied_day=figures.LocalDay("replied_at"), due_day=figures.DayNumber("due_on"))
         .order_by()
         .values("agency_id", "month")
-        .annotate(
-            on_time=Count("pk", filter=Q(replied_day__lte=F("due_day"))),
-            late=Count("pk", filter=Q(replied_day__gt=F("due_day"))),
-        )
+        .annotate(**_on_time_or_late("replied_day", "due_day"))
     )
-    for r in rows:
-        judged = out[(r["agency_id"], _month(r["month"]))]["complaint"]
-        judged["on_time"] += r["on_time"]
-        judged["late"] += r["late"]
+    _add_judged(out, "complaint", ((r["agency_id"], _month(r["month"]), r["on_time"], r["late"]) for r in rows))
     for agency_id, month, due_on, state, department_id, assignee_id in (
         received.filter(replied_at__isnull=True)
         .exclude(state=ComplaintState.REFUSED)

@@ -142,3 +142,20 @@ def test_an_assignee_who_is_an_officer_is_one_person(bureau: Bureau) -> None:
     after = {r[0]: r[1:4] for r in tables(scope)["overdue_officers"]}
     assert after[name] == [rows[name][0], rows[name][1], rows[name][2] + 1]
     assert "用户显示名" not in after
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command(bureau: Bureau) -> None:
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    build_world(bureau)
+    out, err = io.StringIO(), io.StringIO()
+    call_command("dashboard-rebuild", "--agency", str(bureau.agency.pk), stdout=out, stderr=err)
+    months = DashboardMonth.objects.filter(agency=bureau.agency).count()
+    assert months > 12 and not DashboardMonth.objects.exclude(agency=bureau.agency).exists()
+    assert f"已重新计算1个执法主体的{months}个月度汇总" in out.getvalue()
+    assert "月度汇总" in err.getvalue()  # the progress bar
+    with pytest.raises(CommandError, match="没有找到指定的执法主体"):
+        call_command("dashboard-rebuild", "--agency", "不存在的机关", stdout=out, stderr=err)

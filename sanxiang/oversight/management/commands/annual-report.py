@@ -13,7 +13,6 @@ import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 
 from sanxiang.core.errors import ValidationError
 from sanxiang.oversight import annual, services, tasks
@@ -46,10 +45,7 @@ class Command(BaseCommand):
             raise CommandError("请给出年度，如 sanxiang annual-report 2026。")
         agencies = list(annual.enforcement_agencies())
         if options["agency"]:
-            wanted = Q()
-            for value in options["agency"]:
-                wanted |= Q(name=value) | Q(short_name=value) | (Q(pk=int(value)) if value.isdigit() else Q())
-            agencies = list(annual.enforcement_agencies().filter(wanted))
+            agencies = list(annual.enforcement_agencies_named(options["agency"]))
             if len(agencies) == 0:
                 raise CommandError("没有找到指定的执法主体。")
         if not options["publish"]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 from django.utils import timezone
 
 from sanxiang.ledger.verify import TextProgress
@@ -24,14 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--agency", action="append", default=[], help="执法主体的编号或名称（可重复）")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        agencies = annual.enforcement_agencies()
-        if options["agency"]:
-            wanted = Q()
-            for value in options["agency"]:
-                wanted |= Q(name=value) | Q(short_name=value) | (Q(pk=int(value)) if value.isdigit() else Q())
-            agencies = agencies.filter(wanted)
-            if not agencies.exists():
-                raise CommandError("没有找到指定的执法主体。")
+        agencies = annual.enforcement_agencies_named(options["agency"])
+        if not agencies.exists():
+            raise CommandError("没有找到指定的执法主体。")
         ids = list(agencies.order_by("pk").values_list("pk", flat=True))
         this_month = dashboard_summary.month_of(timezone.localdate())
         months = sum(len(dashboard_summary.history_months(pk, this_month)) for pk in ids)

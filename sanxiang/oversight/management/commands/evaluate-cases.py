@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db.models import Q
 from django.utils import timezone
 
 from sanxiang.ledger.verify import TextProgress
@@ -28,14 +27,9 @@ class Command(BaseCommand):
         year = options["year"] or timezone.localdate().year
         if not 2000 <= year <= timezone.localdate().year:
             raise CommandError(f"年度应在2000年至{timezone.localdate().year}年之间。")
-        agencies = annual.enforcement_agencies()
-        if options["agency"]:
-            wanted = Q()
-            for value in options["agency"]:
-                wanted |= Q(name=value) | Q(short_name=value) | (Q(pk=int(value)) if value.isdigit() else Q())
-            agencies = agencies.filter(wanted)
-            if not agencies.exists():
-                raise CommandError("没有找到指定的执法主体。")
+        agencies = annual.enforcement_agencies_named(options["agency"])
+        if not agencies.exists():
+            raise CommandError("没有找到指定的执法主体。")
         progress = TextProgress(self.stderr._out)
         total = 0
         for agency in agencies.order_by("name", "pk"):
