@@ -384,6 +384,7 @@ def generate(sizes: Sizes, data_dir: Path | None) -> None:
         done = min(n, start + batch - 1)
         if done % 100_000 == 0 or done == n:
             log(f"  {done:,} written ({time.perf_counter() - started:.0f} s)")
+    search.refresh_delays()  # the publication delays' bounds (decided-on filters), as reindex_all does
     with connection.cursor() as cursor:
         if vendor == "postgresql":
             cursor.execute("SELECT setval(pg_get_serial_sequence('disclosure_publication', 'id'), %s)", [n])
@@ -408,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=0, help="seconds of load per measurement (default 10, quick 5)")
     parser.add_argument("--generate-only", action="store_true", help="generate (or check) the data and stop")
     parser.add_argument("--publications", type=int, default=0, help="another number of publications (trials)")
+    parser.add_argument("--in-process", action="store_true", help="time each search query in this process and stop")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
     if args.seconds or args.publications:
@@ -425,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
     setup_django(data_dir)
     generate(sizes, data_dir)
     if args.generate_only:
+        return 0
+    if args.in_process:
+        print(in_process_timings())
         return 0
     report = Report()
     bench_pages(report, sizes, data_dir)
@@ -446,6 +451,52 @@ def main(argv: list[str] | None = None) -> int:
         print(report.table())
         print(f"\n{'quick' if args.quick else 'full'} run, {report.data['seconds']} s, {os.cpu_count()} CPUs")
     return 0
+
+
+# --- in-process timings ------------------------------------------------------------------------------------------
+
+QUERY_CLASSES = ("common term", "name + trade", "place + name", "decision number", "two terms", "person (某)")
+
+
+def in_process_timings() -> str:
+    """Each of the bench's 240 searches run in this process, no server: the capped count the first time (the token
+    frequencies not yet known to the process), then the page of rows twice (the count remembered, as the portal
+    does), the second time timed. Milliseconds by query class (``search_paths`` cycles through them)."""
+    import statistics
+
+    from django.http import QueryDict
+
+    from sanxiang.disclosure import selectors
+    from sanxiang.org.models import Agency
+    from sanxiang.portal.publication_views import filters_from
+
+    agency_ids = list(Agency.objects.filter(name__in=[name for name, _ in AGENCIES]).values_list("pk", flat=True))
+    paths = search_paths(random.Random(7), agency_ids)  # the same queries as the load
+    pages: dict[str, list[float]] = {name: [] for name in QUERY_CLASSES}
+    counts: dict[str, list[float]] = {name: [] for name in QUERY_CLASSES}
+    slowest: list[tuple[float, str]] = []
+    for i, path in enumerate(paths):
+        name = QUERY_CLASSES[i % len(QUERY_CLASSES)]
+        filters = filters_from(QueryDict(urllib.parse.urlsplit(path).query))
+        started = time.perf_counter()
+        selectors.cached_count(filters)
+        counts[name].append((time.perf_counter() - started) * 1000)
+        selectors.publication_rows(filters)
+        started = time.perf_counter()
+        selectors.publication_rows(filters)
+        pages[name].append((time.perf_counter() - started) * 1000)
+        slowest.append((pages[name][-1], urllib.parse.unquote(path)))
+    lines = [f"{'query class':16} {'page median':>11} {'mean':>7} {'max':>7} | {'count median':>12} {'max':>7}  (ms)"]
+    for name in QUERY_CLASSES:
+        p, c = pages[name], counts[name]
+        lines.append(
+            f"{name:16} {statistics.median(p):11.2f} {statistics.mean(p):7.2f} {max(p):7.2f} | "
+            f"{statistics.median(c):12.2f} {max(c):7.2f}"
+        )
+    every = [ms for values in pages.values() for ms in values]
+    lines.append(f"all 240 pages: mean {statistics.mean(every):.2f} ms; slowest:")
+    lines += [f"  {ms:8.2f} {path}" for ms, path in sorted(slowest, reverse=True)[:6]]
+    return "\n".join(lines)
 
 
 # --- load ----------------------------------------------------------------------------------------------------------

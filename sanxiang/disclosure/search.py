@@ -299,6 +299,61 @@ def index_version(*, using: str = DEFAULT_DB_ALIAS) -> int:
     return 0 if found is None else int(found[0])
 
 
+# --- publication delays: sort-key bounds for a decided-on range ------------------------------------------------------
+#
+# The sort key orders by publication date, a decided-on filter reads the decision date. The version row also holds
+# the least and greatest delay (published_on − decided_on, in days) of the listed publications — widened by every
+# index write in its transaction, recomputed by ``reindex_all`` — so a decided-on range becomes a sort-key range
+# (``sort_key_range``) and a search walks only the rows published within it, not every match newer than the range.
+
+_DELAYS_SQL = {
+    "sqlite": "SELECT min(d), max(d) FROM (SELECT (sort_key >> 32) - CAST(julianday(decided_on) - 1721424.5 AS integer)"
+    " AS d FROM disclosure_listing) t",
+    "postgresql": "SELECT min(d), max(d) FROM (SELECT (sort_key >> 32) - (decided_on - DATE '0001-01-01' + 1) AS d "
+    "FROM disclosure_listing) t",
+}
+
+
+def delay(publication: Any) -> int:
+    return int(publication.published_on.toordinal()) - int(publication.decided_on.toordinal())
+
+
+def _widen_delays(cursor: Any, days: int) -> None:
+    cursor.execute(
+        "UPDATE disclosure_search_version SET "
+        "min_delay = CASE WHEN min_delay IS NULL OR min_delay > %s THEN %s ELSE min_delay END, "
+        "max_delay = CASE WHEN max_delay IS NULL OR max_delay < %s THEN %s ELSE max_delay END WHERE id = 1",
+        [days, days, days, days],
+    )
+
+
+def refresh_delays(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Recompute the delay bounds from the listed rows (after a rebuild or a bulk load; None when there are none)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(_DELAYS_SQL[connection.vendor])
+        least, greatest = cursor.fetchone()
+        cursor.execute(
+            "UPDATE disclosure_search_version SET min_delay = %s, max_delay = %s WHERE id = 1", [least, greatest]
+        )
+
+
+def sort_key_range(
+    decided_from: Any, decided_to: Any, *, using: str = DEFAULT_DB_ALIAS
+) -> tuple[int | None, int | None]:
+    """(least, greatest) sort key of a listed publication decided within the range (either end may be None), from the
+    delay bounds; (None, None) when there is no listed publication."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT min_delay, max_delay FROM disclosure_search_version WHERE id = 1")
+        found = cursor.fetchone()
+    if found is None or found[0] is None:
+        return None, None
+    least, greatest = int(found[0]), int(found[1])
+    low = (decided_from.toordinal() + least) * SORT_SHIFT if decided_from else None
+    high = (decided_to.toordinal() + greatest + 1) * SORT_SHIFT - 1 if decided_to else None
+    return low, high
+
+
 def index_publication(publication: Any, *, using: str | None = None, bump: bool = True) -> None:
     """Bring the index rows of one publication up to date with the row (in the caller's transaction)."""
     connection = connections[using or publication._state.db or DEFAULT_DB_ALIAS]
@@ -313,6 +368,8 @@ def index_publication(publication: Any, *, using: str | None = None, bump: bool 
                 cursor.execute("DELETE FROM disclosure_search WHERE rowid = %s", [old])
         if not is_listed(publication):
             return
+        if bump:  # the live path (``reindex_all`` recomputes the delays once at its end)
+            _widen_delays(cursor, delay(publication))
         row = listing_row(publication)
         fields = indexed_fields(publication)
         if vendor == "postgresql":
@@ -350,12 +407,23 @@ def reindex_all(*, using: str = DEFAULT_DB_ALIAS, batch: int = 2000, model: Any 
         if is_listed(publication):
             index_publication(publication, using=using, bump=False)
             count += 1
+    if _has_delay_columns(connection):
+        refresh_delays(using=using)
     return count
 
 
 def _has_version_table(connection: Any) -> bool:
     # Migration 0002 rebuilds the index before 0003 has created the version table.
     return "disclosure_search_version" in connection.introspection.table_names()
+
+
+def _has_delay_columns(connection: Any) -> bool:
+    # Migrations 0002 and 0004 rebuild the index before 0005 has added the delay columns.
+    if not _has_version_table(connection):
+        return False
+    with connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "disclosure_search_version")
+    return any(column.name == "max_delay" for column in columns)
 
 
 def _on_record(entry: Any, subject: Any) -> None:

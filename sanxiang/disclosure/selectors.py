@@ -119,6 +119,15 @@ def _where(filters: Filters) -> tuple[str, str, list[Any]]:
         params.append(filters.decided_to)
     if filters.decided_from and filters.decided_to and filters.decided_from > filters.decided_to:
         clauses.insert(0, "1 = 0")  # an empty range: the databases skip the query instead of walking every match
+    elif filters.decided_from or filters.decided_to:
+        # The sort keys a publication decided in the range can have (publication delays bound them): the walk, newest
+        # first, starts at the range's newest possible row and stops at its oldest.
+        key = "s.rowid" if terms and connection.vendor == "sqlite" else "l.sort_key"
+        low, high = search.sort_key_range(filters.decided_from, filters.decided_to, using=connection.alias)
+        for bound, op in ((low, ">="), (high, "<=")):
+            if bound is not None:
+                clauses.append(f"{key} {op} %s")
+                params.append(bound)
     return source, (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -252,6 +252,30 @@ def test_filters(bureau: Bureau) -> None:
     assert found("违法", agency_id=bureau.agency.pk, sanction="fine") == [b.pk]
 
 
+def test_decided_on_ranges_find_late_and_early_publications(bureau: Bureau) -> None:
+    # The range is turned into sort keys (publication dates) through the least and greatest publication delay:
+    # a decision published a year late, or (a data error) before its decision, is still found by its decision date.
+    on_time = make_publication(bureau, decided_on=dt.date(2025, 3, 2))
+    late = make_publication(bureau, decided_on=dt.date(2024, 5, 6), published_on=dt.date(2025, 6, 1))
+    early = make_publication(bureau, decided_on=dt.date(2025, 9, 9), published_on=dt.date(2025, 1, 1))
+    for q in ("", "违法"):
+        assert found(q, decided_from=dt.date(2024, 5, 1), decided_to=dt.date(2024, 5, 31)) == [late.pk]
+        assert found(q, decided_from=dt.date(2025, 9, 1), decided_to=dt.date(2025, 9, 30)) == [early.pk]
+        assert found(q, decided_from=dt.date(2025, 3, 2), decided_to=dt.date(2025, 3, 2)) == [on_time.pk]
+        assert found(q, decided_to=dt.date(2024, 12, 31)) == [late.pk]
+        assert found(q, decided_from=dt.date(2025, 1, 1)) == [on_time.pk, early.pk]
+        assert found(q, decided_from=dt.date(2025, 4, 1), decided_to=dt.date(2025, 3, 1)) == []  # an empty range
+    low, high = search.sort_key_range(dt.date(2024, 5, 6), dt.date(2024, 5, 6))
+    assert low is not None and high is not None
+    # Delays of −251 (early) to 391 days (late) widen the range: from 251 days before to 391 days after.
+    assert (low, high) == (
+        (dt.date(2024, 5, 6).toordinal() - 251) * search.SORT_SHIFT,
+        (dt.date(2024, 5, 6).toordinal() + 392) * search.SORT_SHIFT - 1,
+    )
+    assert search.reindex_all() == 3  # recomputed from the rows: the same bounds
+    assert search.sort_key_range(dt.date(2024, 5, 6), dt.date(2024, 5, 6)) == (low, high)
+
+
 def test_withdrawn_text_is_not_searchable_but_heading_and_reason_are(bureau: Bureau) -> None:
     publication = make_publication(bureau, party="盘锦恒达物流有限公司")
     assert found("违法") == [publication.pk]
