@@ -35,11 +35,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
-import json
 import os
-import platform
 import random
-import sqlite3
 import statistics
 import sys
 import time
@@ -48,7 +45,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from report import Report, log  # bench/report.py: the table every benchmark prints
+from report import Report, log, machine  # bench/report.py: the table every benchmark prints
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR_VERSION = "2"
@@ -1096,23 +1093,15 @@ def main(argv: list[str] | None = None) -> int:
         database=connection.vendor,
         rows=_counts(),
         runs_per_page=RUNS,
-        machine={
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-        },
+        machine=machine(),
         seconds=round(time.perf_counter() - started, 1),
     )
-    if args.json:
-        print(json.dumps(report.data, ensure_ascii=False))
-    else:
-        print(report.table())
-        print(
-            f"\n{'quick' if args.quick else 'full'} run on {connection.vendor}, {report.data['rows']['cases_case']:,} "
-            f"cases; {len(report.data['pages'])} pages timed, slowest {report.data['slowest_ms']} ms; "
-            f"{report.data['seconds']} s, {os.cpu_count()} CPUs"
-        )
+    report.emit(
+        as_json=args.json,
+        summary=f"{'quick' if args.quick else 'full'} run on {connection.vendor}, {report.data['rows']['cases_case']:,} "
+        f"cases; {len(report.data['pages'])} pages timed, slowest {report.data['slowest_ms']} ms; "
+        f"{report.data['seconds']} s, {os.cpu_count()} CPUs",
+    )
     return 0
 
 

@@ -17,15 +17,13 @@ machine is shared). Recorded in docs/performance.md, "Random draw (issue 7)".
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
 import sys
 import time
 from pathlib import Path
 
-from report import Report, log  # bench/report.py: the table every benchmark prints
+from report import Report, log, machine  # bench/report.py: the table every benchmark prints
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -163,14 +161,13 @@ def main(argv: list[str] | None = None) -> int:
         goal_met=draw_s < 1 and ratio <= 3,
         commitment_example=pre["commitment"],
         quick=args.quick,
-        machine={"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        machine=machine(),
         seconds=round(time.perf_counter() - started, 1),
     )
-    if args.json:
-        print(json.dumps(report.data, ensure_ascii=False))
-    else:
-        print(report.table())
-        print(f"\n{'quick' if args.quick else 'full'} run, {report.data['seconds']} s, {os.cpu_count()} CPUs")
+    report.emit(
+        as_json=args.json,
+        summary=f"{'quick' if args.quick else 'full'} run, {report.data['seconds']} s, {os.cpu_count()} CPUs",
+    )
     return 0
 
 

@@ -32,12 +32,10 @@ import http.client
 import itertools
 import json
 import os
-import platform
 import random
 import re
 import shutil
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -48,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from report import Report, log  # bench/report.py: the table every benchmark prints
+from report import Report, log, machine  # bench/report.py: the table every benchmark prints
 
 REPO = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
@@ -832,19 +830,13 @@ def main(argv: list[str] | None = None) -> int:
             "ingest_0_5": report.data["ingest_ratio_vs_sha256sum"] >= 0.5,
             "ingest_memory_under_64mb": report.data["ingest_peak_mb"] < 64,
         },
-        machine={
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-        },
+        machine=machine(),
         seconds=round(time.perf_counter() - started, 1),
     )
-    if args.json:
-        print(json.dumps(report.data, ensure_ascii=False))
-    else:
-        print(report.table())
-        print(f"\n{'quick' if args.quick else 'full'} run, {report.data['seconds']} s, {os.cpu_count()} CPUs")
+    report.emit(
+        as_json=args.json,
+        summary=f"{'quick' if args.quick else 'full'} run, {report.data['seconds']} s, {os.cpu_count()} CPUs",
+    )
     return 0
 
 

@@ -3,6 +3,10 @@ and whether it was met, plus the data behind it (``--json``). Imported by the sc
 
 from __future__ import annotations
 
+import json
+import os
+import platform
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +41,24 @@ class Report:
 
         rule = "|" + "|".join("-" * (widths[c] + 2) for c in cols) + "|"
         return "\n".join([line(header), rule, *(line(r) for r in self.rows)])
+
+    def emit(self, *, as_json: bool, summary: str) -> None:
+        """Print the data as one JSON object (``--json``), or the table and a one-line ``summary``."""
+        if as_json:
+            print(json.dumps(self.data, ensure_ascii=False))
+        else:
+            print(self.table())
+            print(f"\n{summary}")
+
+
+def machine() -> dict[str, Any]:
+    """The machine a run measured, for the report's data."""
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+    }
 
 
 def log(message: str) -> None:

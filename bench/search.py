@@ -28,12 +28,10 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import re
 import shutil
 import socket
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -46,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from report import Report, log  # bench/report.py: the table every benchmark prints
+from report import Report, log, machine  # bench/report.py: the table every benchmark prints
 
 REPO = Path(__file__).resolve().parent.parent
 GENERATOR_VERSION = "5"
@@ -437,19 +435,13 @@ def main(argv: list[str] | None = None) -> int:
         quick=args.quick,
         publications=sizes.publications,
         database="postgresql" if data_dir is None else "sqlite",
-        machine={
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform(),
-        },
+        machine=machine(),
         seconds=round(time.perf_counter() - started, 1),
     )
-    if args.json:
-        print(json.dumps(report.data, ensure_ascii=False))
-    else:
-        print(report.table())
-        print(f"\n{'quick' if args.quick else 'full'} run, {report.data['seconds']} s, {os.cpu_count()} CPUs")
+    report.emit(
+        as_json=args.json,
+        summary=f"{'quick' if args.quick else 'full'} run, {report.data['seconds']} s, {os.cpu_count()} CPUs",
+    )
     return 0
 
 

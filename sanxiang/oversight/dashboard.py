@@ -398,9 +398,10 @@ def _extension_days(case_ref: str) -> Any:
     )
 
 
-def decision_days() -> int:
+def limit_days(key: str) -> int:
+    """The configured days of the general-procedure penalty's time limit ``key`` (``case_decision``, ``decision_service``)."""
     process = PROCESSES[DECISION_PROCESS]
-    rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "case_decision")
+    rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == key)
     return deadlines.configured_days(rule)
 
 
@@ -411,12 +412,6 @@ def _reviews_waiting(ids: Sequence[int], w: Window) -> dict[str, int]:
     return LegalReview.objects.filter(
         case__agency_id__in=list(ids), state=ReviewState.SUBMITTED, decided_at__isnull=True, due_on__isnull=False
     ).aggregate(overdue=Count("pk", filter=Q(due_on__lt=w.today)), running=Count("pk", filter=Q(due_on__gte=w.today)))
-
-
-def service_days() -> int:
-    process = PROCESSES[DECISION_PROCESS]
-    rule = next(s.deadline for s in process.steps if s.deadline and s.deadline.key == "decision_service")
-    return deadlines.configured_days(rule)
 
 
 def _open_counts(days: Iterable[int], w: Window) -> dict[str, int]:

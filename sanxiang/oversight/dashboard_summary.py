@@ -52,7 +52,13 @@ AGENCIES_AT_ONCE = 10  # agencies per span computation (bounds the rows a query 
 def fingerprint() -> str:
     """The definitions and settings a month's row depends on."""
     text = json.dumps(
-        [SUMMARY_VERSION, settings.TIME_ZONE, figures.decision_days(), figures.service_days(), _calendar_version()],
+        [
+            SUMMARY_VERSION,
+            settings.TIME_ZONE,
+            figures.limit_days("case_decision"),
+            figures.limit_days("decision_service"),
+            _calendar_version(),
+        ],
         default=str,
     )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
@@ -210,7 +216,7 @@ def _decision_limit(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figure
     """General-procedure penalty cases by the month they were opened: decided (their first decision document) on
     time or late against the decision limit (``case_decision``: calendar days from the local day of opening plus
     approved extensions); undecided and open, with their due day."""
-    days = figures.decision_days()
+    days = figures.limit_days("case_decision")
     code = annual.DECISION_DOCUMENTS[Kind.PENALTY]
     earlier = CaseDocument.objects.filter(
         case_id=OuterRef("case_id"),
@@ -280,7 +286,7 @@ def _service(out: dict[Bucket, dict[str, Any]], ids: list[int], w: figures.Windo
         .annotate(n=Count("pk"))
     )
     calendar = core_calendar.current()
-    days = figures.service_days()
+    days = figures.limit_days("decision_service")
     dues: dict[int, int] = {}
     for r in sorted(rows, key=lambda r: (r["issued_on"] or 0, -1 if r["served_on"] is None else r["served_on"])):
         if r["issued_on"] is None:
@@ -505,12 +511,15 @@ def _store(rows: Sequence[tuple[int, dt.date, dict[str, Any]]], stamp: str) -> N
     )
 
 
-def recompute(buckets: Iterable[Bucket], *, progress: Callable[[int], None] | None = None) -> int:
+def recompute(
+    buckets: Iterable[Bucket], *, stamp: str | None = None, progress: Callable[[int], None] | None = None
+) -> int:
     """Recompute and store the rows of ``buckets`` ((agency id, month) pairs); returns how many.
 
     The months of a few changes are computed month by month (each over the agencies that need it); many months
-    (a rebuild, an agency shown for the first time) at once over their span, in groups of agencies."""
-    stamp = fingerprint()
+    (a rebuild, an agency shown for the first time) at once over their span, in groups of agencies. ``stamp``: the
+    caller's ``fingerprint()``, when it has it."""
+    stamp = stamp or fingerprint()
     todo = sorted(set(buckets))
     by_month: dict[dt.date, set[int]] = defaultdict(set)
     for agency_id, month in todo:
@@ -634,7 +643,7 @@ def refresh(agency_ids: Sequence[int], w: figures.Window) -> int:
     if not todo and not marks:
         return 0
     with transaction.atomic():
-        done = recompute(todo)
+        done = recompute(todo, stamp=stamp)
         if marks:
             DashboardChange.objects.filter(pk__lte=marks[-1][0]).delete()
     return done
@@ -684,13 +693,13 @@ def _case_of(subject: Any) -> int | None:
 
 def on_recorded(entry: Any, subject: Any) -> None:
     """Note the case or complaint ``subject`` belongs to (``ledger.registry.register_record_listener``)."""
-    from sanxiang.complaints.models import Complaint
+    from sanxiang.complaints.models import Complaint, ComplaintAttachment, ComplaintNote
 
     kind, ref = CASE, _case_of(subject)
     if ref is None:
         if isinstance(subject, Complaint):
             kind, ref = COMPLAINT, int(subject.pk)
-        elif type(subject).__module__ == "sanxiang.complaints.models" and getattr(subject, "complaint_id", None):
+        elif isinstance(subject, ComplaintNote | ComplaintAttachment):
             kind, ref = COMPLAINT, int(subject.complaint_id)
         else:
             return
