@@ -23,8 +23,8 @@ from sanxiang.complaints.models import Complaint, ComplaintState
 from sanxiang.core.errors import InvalidTransition, ValidationError
 from sanxiang.ledger.evidence import blob_open
 from sanxiang.org.models import Department, User
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, staff_view
 
 NAV = "complaints"
 PAGE_SIZE = 50

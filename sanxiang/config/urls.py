@@ -12,6 +12,8 @@ urlpatterns = [
     path("staff/exchange/", include("sanxiang.exchange.urls")),
     path("staff/oversight/", include("sanxiang.oversight.urls")),
     path("staff/inspections/", include("sanxiang.inspections.urls")),
+    path("staff/", include("sanxiang.cases.urls")),
+    path("staff/", include("sanxiang.registry.urls")),
     path("staff/", include("sanxiang.workspace.urls")),
     path("", include("sanxiang.portal.urls")),
 ]

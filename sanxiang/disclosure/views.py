@@ -24,8 +24,8 @@ from sanxiang.core.redaction import Span
 from sanxiang.disclosure import queue, services
 from sanxiang.disclosure.models import Publication, PublicationState, PublicationTask, TaskState, WithdrawReason
 from sanxiang.org.access import access_object, has_role
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, form_data, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, form_data, staff_view
 
 NAV = "disclosure"
 PAGE_SIZE = 50

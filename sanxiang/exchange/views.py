@@ -27,8 +27,8 @@ from sanxiang.exchange.access import is_reader, may_keep
 from sanxiang.exchange.models import MessageState
 from sanxiang.exchange.topics import actions_of, topic_names
 from sanxiang.org.access import is_deployment_admin
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, form_data, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, form_data, staff_view
 
 NAV = "exchange"
 

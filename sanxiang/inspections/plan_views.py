@@ -21,8 +21,8 @@ from sanxiang.inspections.models import Draw, DrawState, PlanState, SamplingPlan
 from sanxiang.org.access import access_object, has_role, visible_to
 from sanxiang.org.models import Agency
 from sanxiang.registry.models import EnforcementCategory, EnforcementItem, InspectionItem, Officer
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, staff_view
 
 NAV = "inspections"
 RISKS = ("A", "B", "C", "D")
@@ -229,7 +229,7 @@ def _selection(draw: Draw) -> list[dict[str, Any]]:
             {
                 "drawn": d,
                 "inspectors": [(officers[c].name if c in officers else "", c) for c in d.inspectors],
-                "case_url": reverse("workspace:case_detail", args=[d.case_id]) if d.case_id else "",
+                "case_url": reverse("cases:case_detail", args=[d.case_id]) if d.case_id else "",
             }
         )
     return rows

@@ -22,9 +22,9 @@ from sanxiang.inspections.pool import targets_export, targets_import
 from sanxiang.org.access import access_object, has_role, visible_to
 from sanxiang.org.models import Agency
 from sanxiang.registry.models import Officer
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.forms import ImportForm
-from sanxiang.workspace.views import error_messages, form_data, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.forms import ImportForm
+from sanxiang.staff.frame import error_messages, form_data, staff_view
 
 NAV = "inspections"
 PAGE_SIZE = 50

@@ -19,8 +19,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from sanxiang.oversight import dashboard
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import staff_view
 
 NAV = "dashboard"
 
@@ -49,7 +49,7 @@ def _rows_html(chart: dashboard.Chart) -> SafeString:
 
 
 def _case_url(pk: int) -> str:
-    return reverse("workspace:case_detail", args=[pk])
+    return reverse("cases:case_detail", args=[pk])
 
 
 @staff_view

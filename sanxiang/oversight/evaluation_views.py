@@ -25,8 +25,8 @@ from sanxiang.org.models import Agency, Department, Role
 from sanxiang.oversight import evaluation, evaluation_export
 from sanxiang.oversight import evaluation_services as services
 from sanxiang.oversight.models import CaseEvaluation, ManualFinding
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, staff_view
 
 NAV = "evaluation"
 YEARS_BACK = 10

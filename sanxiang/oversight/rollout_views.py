@@ -32,8 +32,8 @@ from sanxiang.oversight.models import (
     RolloutTask,
     SupervisionFinding,
 )
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, staff_view
 
 NAV = "rollout"
 WEEKS_SHOWN = 8

@@ -17,8 +17,8 @@ from sanxiang.core.errors import ValidationError
 from sanxiang.org.access import has_role, readable_agencies
 from sanxiang.org.models import Agency
 from sanxiang.oversight import annual, presentation, selectors, services
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, staff_view
 
 NAV = "oversight"
 YEARS_BACK = 10

@@ -14,7 +14,7 @@ from sanxiang.cases.processes import KIND_LABELS
 from sanxiang.org.models import Agency, EnforcementLevel, Role, User
 from sanxiang.review.checklist import CHECKLIST
 from sanxiang.review.models import MajorDecisionRule, Outcome
-from sanxiang.workspace.case_forms import when_field
+from sanxiang.staff.forms import when_field
 
 OK_CHOICES = [("ok", "无问题"), ("fault", "存在问题")]
 

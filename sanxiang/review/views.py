@@ -52,8 +52,8 @@ from sanxiang.review.models import (
     ReviewerTraining,
     ReviewState,
 )
-from sanxiang.workspace.desk import Desk
-from sanxiang.workspace.views import error_messages, form_data, staff_view
+from sanxiang.staff.desk import Desk
+from sanxiang.staff.frame import error_messages, form_data, staff_view
 
 NAV = "review"
 

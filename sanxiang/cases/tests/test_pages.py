@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from sanxiang.cases.processes import PROCESSES
-from sanxiang.workspace.tests.conftest import client_for
+from sanxiang.conftest import client_for
 
 
 def test_the_portal_lists_every_process_with_its_chart(client, db):
@@ -74,13 +74,13 @@ def test_the_svg_answers_503_without_graphviz(client, db, monkeypatch):
 
 
 def test_the_workspace_page_needs_a_login(client, db):
-    response = client.get(reverse("workspace:processes"))
+    response = client.get(reverse("cases:processes"))
     assert response.status_code == 302
     assert reverse("workspace:login") in response["Location"]
 
 
 def test_staff_see_every_chart_in_the_workspace(bureau):
-    response = client_for(bureau.officer).get(reverse("workspace:processes"))
+    response = client_for(bureau.officer).get(reverse("cases:processes"))
     assert response.status_code == 200
     text = response.content.decode()
     for key, process in PROCESSES.items():

@@ -177,7 +177,7 @@ def test_head_creates_publishes_commits_and_draws(inspection_world: InspectionWo
     assert seed in page and draw.final_seed in page and "730412" in page
     for d in drawn:
         assert d.target.uscc in page
-        assert d.case is not None and reverse("workspace:case_detail", args=[d.case.pk]) in page
+        assert d.case is not None and reverse("cases:case_detail", args=[d.case.pk]) in page
     assert "开始抽取" not in page
     page = client.get(reverse("inspections:draw", args=[draw.pk]), {"verify": "1"}).content.decode()
     assert 'data-verify="ok"' in page and "一致" in page

@@ -36,7 +36,7 @@ def test_the_case_page_links_every_point_to_its_ledger_entries_and_the_case(case
     page = client_for(b.evaluator).get(reverse("oversight:evaluation_case", args=[case.pk]))
     text = page.content.decode()
     assert page.status_code == 200
-    assert reverse("workspace:case_detail", args=[case.pk]) in text
+    assert reverse("cases:case_detail", args=[case.pk]) in text
     for p in evaluated.points:
         assert p["label"] in text
         for seq in p["entries"]:

@@ -357,12 +357,10 @@ def test_gate_workspace(decided_then_changed: tuple[CaseWorld, Case, IssuedDocum
     w, case, _decision = decided_then_changed
     client.force_login(w.bureau.head)
     before = (_decisions(), Entry.objects.count())
-    url = reverse("workspace:case_action", args=[case.pk, "document"])
+    url = reverse("cases:case_action", args=[case.pk, "document"])
     response = client.post(url, {"template_code": "penalty_decision", **DECISION_FIELDS}, follow=True)
     assert "须经法制审核通过" in response.content.decode()
-    response = client.post(
-        reverse("workspace:case_action", args=[case.pk, "advance"]), {"target": "serve"}, follow=True
-    )
+    response = client.post(reverse("cases:case_action", args=[case.pk, "advance"]), {"target": "serve"}, follow=True)
     assert "须经法制审核通过" in response.content.decode()
     assert (_decisions(), Entry.objects.count()) == before
 

@@ -113,7 +113,7 @@ def test_a_review_from_request_to_collective_discussion_through_the_pages(
     assert page.status_code == 200
     body = page.content.decode()
     assert "属于重大执法决定" in body and "对法人或者其他组织拟罚款150,000元" in body
-    assert reverse("workspace:case_detail", args=[case.pk]) in body
+    assert reverse("cases:case_detail", args=[case.pk]) in body
     response = client.post(reverse("review:request", args=[case.pk]), {"complex": "on", "note": "请审核"})
     review = LegalReview.objects.get(case=case)
     assert response.status_code == 302 and response["Location"] == reverse("review:detail", args=[review.pk])

@@ -10,9 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import reverse
+from django.urls import get_resolver, reverse
 
 from sanxiang.core.testing import Request
+
+# The staff routes' URL modules, each mounted at /staff/ under its own namespace.
+STAFF_URLCONFS = {
+    "workspace": "sanxiang.workspace.urls",
+    "registry": "sanxiang.registry.urls",
+    "cases": "sanxiang.cases.urls",
+}
+
+
+def route_names(urlconf: str) -> set[str]:
+    return {name for p in get_resolver(urlconf).url_patterns if (name := getattr(p, "name", None))}
+
+
+def namespace_of(name: str) -> str:
+    return next(ns for ns, urlconf in STAFF_URLCONFS.items() if name in route_names(urlconf))
 
 
 @dataclass(frozen=True)
@@ -30,7 +45,7 @@ class StaffUrl:
         return f"{self.method}:{self.name}"
 
     def url(self, bureau: Any, entries: Any) -> str:
-        return reverse(f"workspace:{self.name}", args=self.args(bureau, entries))
+        return reverse(f"{namespace_of(self.name)}:{self.name}", args=self.args(bureau, entries))
 
     def request(self, bureau: Any, entries: Any) -> Request:
         return Request(self.method, self.url(bureau, entries), self.data, format="form")

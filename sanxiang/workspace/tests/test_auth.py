@@ -8,7 +8,7 @@ from django.urls import reverse
 
 def test_login_with_chinese_errors_then_back_to_the_page_asked_for(bureau):
     client = Client()
-    wanted = reverse("workspace:entry_list", args=["items"])
+    wanted = reverse("registry:entry_list", args=["items"])
     page = client.get(reverse("workspace:login") + f"?next={wanted}").content.decode()
     assert "用户名" in page and "密码" in page
     response = client.post(reverse("workspace:login"), {"username": "reviewer", "password": "wrong", "next": wanted})
