@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from sanxiang.cases.processes import GATES, Process, Recording, Step
+from sanxiang.cases.processes import GATES, PROCESSES, Process, Recording, Step
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,23 @@ def step_rows(process: Process) -> list[StepRow]:
             )
         )
     return rows
+
+
+def step_name(case: Any) -> str:
+    """The name of ``case``'s current step (its key, if its process no longer has it)."""
+    process = PROCESSES.get(case.process_key)
+    if process is None:
+        return str(case.state)
+    try:
+        return process.step(case.state).name
+    except KeyError:
+        return str(case.state)
+
+
+def step_roles(case: Any) -> str:
+    """Who acts at ``case``'s current step, in Chinese."""
+    process = PROCESSES.get(case.process_key)
+    try:
+        return "、".join(process.step(case.state).role_names) if process else ""
+    except KeyError:
+        return ""

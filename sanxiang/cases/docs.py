@@ -10,6 +10,11 @@ import os
 import sys
 from pathlib import Path
 
+import django
+
+from sanxiang.cases.display import step_rows
+from sanxiang.cases.processes import GATES, PROCESSES
+
 DOCS_PATH = Path(__file__).resolve().parents[2] / "docs" / "processes.md"
 BEGIN = "<!-- BEGIN GENERATED: python -m sanxiang.cases.docs -->"
 END = "<!-- END GENERATED -->"
@@ -20,8 +25,6 @@ def _cell(text: str) -> str:
 
 
 def generated_markdown() -> str:
-    from sanxiang.cases.display import step_rows
-    from sanxiang.cases.processes import GATES, PROCESSES
 
     out: list[str] = []
     for process in PROCESSES.values():
@@ -86,7 +89,6 @@ def page_with_tables(page: str) -> str:
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sanxiang.config.settings")
-    import django
 
     django.setup()
     page = DOCS_PATH.read_text(encoding="utf-8")

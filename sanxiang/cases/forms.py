@@ -9,16 +9,19 @@ from typing import Any
 
 from django import forms
 
+from sanxiang.cases.actions import FACT_STEPS, extendable_deadlines
 from sanxiang.cases.models import (
     Case,
     CaseDocument,
+    CaseOfficer,
     CasePersonRole,
     FactKind,
+    IssuedDocument,
     PartyKind,
     ServiceMethod,
 )
-from sanxiang.cases.processes import PROCESSES, Process
-from sanxiang.cases.workflow import FACT_STEPS, case_document_context
+from sanxiang.cases.processes import PROCESSES, Process, Step
+from sanxiang.cases.workflow import case_document_context
 from sanxiang.core.models import PublicationStatus
 from sanxiang.core.money import yuan_display
 from sanxiang.org.models import Agency
@@ -237,7 +240,6 @@ class ServeForm(forms.Form):
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"served_at": now_local()})
         super().__init__(*args, **kwargs)
-        from sanxiang.cases.models import IssuedDocument
 
         self.fields["document"].queryset = IssuedDocument.objects.filter(  # type: ignore[attr-defined]
             case_link__case=case
@@ -280,12 +282,10 @@ class ExtendForm(forms.Form):
     days = forms.IntegerField(label="延长天数", min_value=1)
     reason = forms.CharField(label="延长理由", widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args: Any, process: Process, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, process: Process, step: Step, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["deadline_key"].choices = [  # type: ignore[attr-defined]
-            (step.deadline.key, f"{step.name}：{step.deadline.text}")
-            for step in process.steps
-            if step.deadline is not None and step.deadline.extension_days != 0
+            (deadline.key, f"{owner.name}：{deadline.text}") for owner, deadline in extendable_deadlines(process, step)
         ]
 
 
@@ -298,7 +298,10 @@ class RecusalRequestForm(forms.Form):
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["officer"].queryset = _case_officers(case)  # type: ignore[attr-defined]
+        pending = CaseOfficer.objects.filter(case=case, recusal_requested_at__isnull=False, recusal_decision="")
+        self.fields["officer"].queryset = _case_officers(case).exclude(  # type: ignore[attr-defined]
+            pk__in=pending.values("officer_id")
+        )
 
 
 class RecusalDecideForm(forms.Form):
@@ -348,6 +351,7 @@ class DocumentForm(forms.Form):
     def __init__(self, *args: Any, case: Case, template_code: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["template_code"].initial = template_code
+        self.code = template_code
         self.list_names: list[str] = []
         for name in document_field_names(case, template_code):
             required = name not in OPTIONAL

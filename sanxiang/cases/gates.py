@@ -42,10 +42,12 @@ from sanxiang.cases.models import (
 )
 from sanxiang.cases.processes import GATES, PROCESSES, Process, Step, Transition
 from sanxiang.cases.processes import Recording as Level
-from sanxiang.cases.services import MIN_OFFICERS, officer_eligibility
+from sanxiang.cases.rules import MIN_OFFICERS, officer_eligibility
 from sanxiang.core import calendar
 from sanxiang.org.access import has_role
 from sanxiang.org.models import Role
+from sanxiang.registry.docx.placeholders import TEMPLATES
+from sanxiang.registry.selectors import recording_requirement
 
 FULL_PROCESS_GAP = dt.timedelta(seconds=5)  # recordings joining within this are one uninterrupted recording
 STATEMENT_DAYS = 5  # 行政处罚法 art. 64: ask for a hearing within five (working) days of the notice
@@ -226,7 +228,6 @@ def eligible_officer_ids(case: Case, on: dt.date) -> set[int]:
 def recording_level(case: Case, step: Step) -> str:
     """What the current visit of ``step`` needs: the stricter of the process and the agency's published AV list,
     raised to full-process recording when the step took place in a room the AV list records in full."""
-    from sanxiang.registry.selectors import recording_requirement
 
     level = recording_requirement(agency=case.agency_id, process_key=case.process_key, step_key=step.key)
     in_full_rooms = (
@@ -274,7 +275,6 @@ def step_blockers(case: Case, *, now: dt.datetime | None = None, ctx: GateContex
     issued = set(
         CaseDocument.objects.filter(case=case, visit=case.visit).values_list("document__template_code", flat=True)
     )
-    from sanxiang.registry.docx.placeholders import TEMPLATES
 
     for code in step.documents:
         if code not in issued:

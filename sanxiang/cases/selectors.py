@@ -8,7 +8,8 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from sanxiang.cases.models import Case, CaseOfficer
+from sanxiang.cases.models import Case, CaseDocument, CaseOfficer, DocumentService
+from sanxiang.cases.rules import MIN_OFFICERS, officer_eligibility
 from sanxiang.ledger.models import Entry
 from sanxiang.org.access import access_object, visible_to
 
@@ -29,7 +30,6 @@ def case_officers_active(case: Case) -> QuerySet[CaseOfficer]:
 
 def case_officers_short(case: Case, *, on: dt.date | None = None) -> bool:
     """Whether ``case`` has fewer than two active officers who may act on its item and place on ``on``."""
-    from sanxiang.cases.services import MIN_OFFICERS, officer_eligibility
 
     day = on or timezone.localdate()
     eligible = [
@@ -58,8 +58,6 @@ _CASE_ROWS: tuple[tuple[str, str], ...] = (
 def case_subjects(case: Case) -> dict[str, list[str]]:
     """Every ledger subject of ``case``: the case, its rows, its issued documents and their service records."""
     from django.apps import apps
-
-    from sanxiang.cases.models import CaseDocument, DocumentService
 
     subjects: dict[str, list[str]] = {"cases.case": [str(case.pk)]}
     for app_label, name in _CASE_ROWS:

@@ -7,14 +7,14 @@ records one ledger entry per row written. Refusals are Chinese ``ValidationError
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from sanxiang.cases.documents import document_number_format
+from sanxiang.cases.actions import Situation, require_action
 from sanxiang.cases.models import (
     Case,
     CaseOfficer,
@@ -24,78 +24,24 @@ from sanxiang.cases.models import (
     PartyKind,
     RecusalDecision,
 )
+from sanxiang.cases.numbering import document_number_format
 from sanxiang.cases.processes import PROCESSES
+from sanxiang.cases.rules import MIN_OFFICERS, check_officers, ineligibility, require_opener
 from sanxiang.core.errors import InvalidTransition, ValidationError
 from sanxiang.core.validators import (
-    region_covers,
     validate_id_number,
     validate_phone,
     validate_region_code,
     validate_uscc,
 )
 from sanxiang.ledger.services import record
-from sanxiang.org.access import require_role
-from sanxiang.org.models import Agency, Role
-from sanxiang.registry.models import CertificateState, EnforcementCategory, EnforcementItem, Officer
+from sanxiang.org.models import Agency
+from sanxiang.registry.models import EnforcementCategory, EnforcementItem, Officer
 
 CASE_NUMBER_KIND = "案"  # in the case number; case serials are counted per agency and year on Case itself
-MIN_OFFICERS = 2  # 行政处罚法 art. 42; 行政强制法 art. 18
-OPENERS = (Role.OFFICER, Role.DEPARTMENT_HEAD)
-RECUSAL_RECORDERS = (Role.OFFICER, Role.DEPARTMENT_HEAD, Role.LEADER)
-DECIDERS = (Role.DEPARTMENT_HEAD, Role.LEADER)
 
 PARTY_FIELDS = ("kind", "name", "uscc", "id_number", "legal_representative", "address", "phone")
 PERSON_FIELDS = ("role", "name", "id_number", "note")
-
-_CERTIFICATE_REASON = {
-    CertificateState.EXPIRED: "已过期",
-    CertificateState.SUSPENDED: "已被暂扣",
-    CertificateState.REVOKED: "已注销",
-    CertificateState.NOT_YET_VALID: "尚未生效",
-    CertificateState.REVIEW_FAILED: "年度审验不合格",
-}
-
-
-# --- eligibility ---------------------------------------------------------------------------------------------------
-
-
-def officer_eligibility(*, officer: Officer, item: EnforcementItem, place_region: str, on: dt.date) -> list[str]:
-    """Why ``officer`` may not act on ``item`` at ``place_region`` on ``on`` (empty when it may), in Chinese."""
-    reasons: list[str] = []
-    name = officer.name
-    if officer.agency_id != item.agency_id:
-        reasons.append(f"{name}不是本案执法主体的执法人员")
-    if not officer.is_published:
-        reasons.append(f"{name}不在已公示的人员资格清单中")
-    state = officer.certificate_state(on)
-    if state != CertificateState.VALID:
-        reasons.append(f"{name}的执法证{_CERTIFICATE_REASON.get(state, state.label)}")
-    categories = officer.categories if isinstance(officer.categories, list) else []
-    if item.category not in categories:
-        reasons.append(f"{name}的执法类别不含{EnforcementCategory(item.category).label}")
-    try:
-        covered = region_covers(officer.region, place_region)
-    except ValidationError:
-        covered = False
-    if not covered:
-        reasons.append(f"{name}的执法区域不含 {place_region}")
-    return reasons
-
-
-def _ineligibility(officers: Iterable[Officer], *, item: EnforcementItem, place_region: str, on: dt.date) -> list[str]:
-    """Every reason, officer by officer, why ``officers`` may not act on ``item`` at ``place_region`` on ``on``."""
-    return [
-        reason
-        for officer in officers
-        for reason in officer_eligibility(officer=officer, item=item, place_region=place_region, on=on)
-    ]
-
-
-def _check_officers(officers: Iterable[Officer], *, item: EnforcementItem, place_region: str, on: dt.date) -> None:
-    reasons = _ineligibility(officers, item=item, place_region=place_region, on=on)
-    if reasons:
-        raise ValidationError({"officers": reasons})
-
 
 # --- parties and persons -------------------------------------------------------------------------------------------
 
@@ -208,7 +154,7 @@ def case_open(
 
     Everything is checked before anything is written; one ledger entry for the case and one per child row.
     """
-    require_role(actor, agency, OPENERS, f"只有{agency.name}的执法人员或科室负责人可以立案。")
+    require_opener(actor, agency)
     today = timezone.localdate()
     errors: dict[str, list[str]] = {}
     process = PROCESSES.get(process_key)
@@ -234,7 +180,7 @@ def case_open(
     if len(fresh) < MIN_OFFICERS:
         errors.setdefault("officers", []).append(f"执法人员不得少于{MIN_OFFICERS}名。")
     if "place_region" not in errors and "item" not in errors:
-        reasons = _ineligibility(fresh, item=item, place_region=place_region, on=today)
+        reasons = ineligibility(fresh, item=item, place_region=place_region, on=today)
         if reasons:
             errors.setdefault("officers", []).extend(reasons)
     if not parties:
@@ -313,14 +259,14 @@ def _case_officer(case: Case, officer: Officer) -> CaseOfficer:
 def case_officer_add(*, actor: Any, case: Case, officer: Officer) -> CaseOfficer:
     """指派 another officer to ``case`` (e.g. to replace a recused one), with the same checks as at opening."""
     case = _locked_case(case)
-    require_role(actor, case.agency, DECIDERS, "只有科室负责人或局领导可以指派执法人员。")
+    require_action("officer_add", actor=actor, situation=Situation.of(case))
     officer = Officer.objects.get(pk=officer.pk)
     existing = CaseOfficer.objects.filter(case=case, officer=officer).first()
     if existing is not None:
         if existing.active:
             raise ValidationError({"officer": [f"{officer.name}已是本案的执法人员。"]})
         raise ValidationError({"officer": [f"{officer.name}已在本案回避，不能再指派。"]})
-    _check_officers([officer], item=case.item, place_region=case.place_region, on=timezone.localdate())
+    check_officers([officer], item=case.item, place_region=case.place_region, on=timezone.localdate())
     row = CaseOfficer.objects.create(case=case, officer=officer, assigned_at=timezone.now(), assigned_by=actor)
     record(actor=actor, action="case.officer_assign", subject=row)
     return row
@@ -330,7 +276,7 @@ def case_officer_add(*, actor: Any, case: Case, officer: Officer) -> CaseOfficer
 def case_recusal_request(*, actor: Any, case: Case, officer: Officer, reason: str, applicant: str = "") -> CaseOfficer:
     """登记回避申请: the party's request, or the officer's own, recorded by staff of the agency."""
     case = _locked_case(case)
-    require_role(actor, case.agency, RECUSAL_RECORDERS, f"只有{case.agency.name}的办案人员可以登记回避申请。")
+    require_action("recusal_request", actor=actor, situation=Situation.of(case))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": ["须说明回避理由。"]})
@@ -360,7 +306,7 @@ def case_recusal_decide(*, actor: Any, case: Case, officer: Officer, approve: bo
     (``selectors.case_officers_short``).
     """
     case = _locked_case(case)
-    require_role(actor, case.agency, DECIDERS, "只有科室负责人或局领导可以决定回避。")
+    require_action("recusal_decide", actor=actor, situation=Situation.of(case))
     row = _case_officer(case, officer)
     if not row.recusal_pending:
         raise InvalidTransition(f"{row.officer.name}没有待决定的回避申请。")

@@ -8,8 +8,8 @@ gates hold, and the actor may act. Everything else records what those checks rea
 
 * ``case_approve`` — 负责人批准 at this step (the ``head_approved`` gate);
 * ``case_fact_record`` — facts only people know (the party asked for a hearing, waived its rights …);
-* ``case_certificate_shown`` — 出示执法证件 at an on-site step;
-* ``case_recording_add`` — 音像记录: an uploaded evidence file with device or room, officer, time and place;
+* ``onsite.case_certificate_shown`` — 出示执法证件 at an on-site step, and ``onsite.case_recording_add`` — 音像记录:
+  an uploaded evidence file with device or room, officer, time and place (in their own module);
 * ``case_document_issue`` / ``case_document_serve`` — documents filled from the case, and their service;
 * ``case_penalty_propose`` — the proposed fine, checked against the item's discretion benchmark (裁量基准) and the
   summary procedure's limits;
@@ -29,15 +29,17 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from sanxiang.cases.documents import FUTURE_SLACK, document_issue, document_serve_record
-from sanxiang.cases.gates import actor_reason, summary_limit, transition_blockers
+from sanxiang.cases.actions import FACT_STEPS, SEIZURE_PERIOD, Situation, require_action
+from sanxiang.cases.casefile import case_file_seal
+from sanxiang.cases.checks import aware, open_case, require_step_actor
+from sanxiang.cases.documents import document_issue, document_serve_record
+from sanxiang.cases.gates import statement_deadline, summary_limit, transition_blockers
 from sanxiang.cases.models import (
     Case,
     CaseApproval,
     CaseDocument,
     CaseFact,
     CaseOfficer,
-    CertificateShown,
     Circumstance,
     DeadlineExtension,
     DocumentKind,
@@ -46,22 +48,18 @@ from sanxiang.cases.models import (
     IssuedDocument,
     Party,
     PartyKind,
-    Recording,
     Sanction,
 )
-from sanxiang.cases.processes import PROCESSES, Kind, Procedure, Process, Step
-from sanxiang.cases.services import DECIDERS, officer_eligibility
+from sanxiang.cases.processes import Kind, Procedure
+from sanxiang.cases.rules import COLLECTIVE_PROPOSERS
 from sanxiang.core.canonical import canonical_json, sha256_hex, to_json_value
-from sanxiang.core.errors import InvalidTransition, PermissionDenied, ValidationError
-from sanxiang.core.models import PublicationStatus
+from sanxiang.core.errors import InvalidTransition, ValidationError
 from sanxiang.core.money import yuan_display
 from sanxiang.core.values import clean_codes, clean_text, parse_yuan
 from sanxiang.ledger.models import Blob
 from sanxiang.ledger.services import record
 from sanxiang.org.access import require_role
-from sanxiang.org.models import Role
 from sanxiang.registry.docx.placeholders import TEMPLATES
-from sanxiang.registry.models import Device, DeviceStatus, DeviceUsage, Officer, RecordingPlace
 
 DOCUMENT_KIND = {
     Kind.PENALTY: DocumentKind.PENALTY,
@@ -69,20 +67,6 @@ DOCUMENT_KIND = {
     Kind.INSPECTION: DocumentKind.INSPECTION,
     Kind.LICENCE: DocumentKind.LICENCE,
 }
-# Facts, and the steps at which they are recorded.
-FACT_STEPS: dict[str, tuple[str, ...]] = {
-    FactKind.HEARING_REQUESTED: ("notify",),
-    FactKind.STATEMENT_WAIVED: ("notify",),
-    FactKind.STATEMENT_RECEIVED: ("notify",),
-    FactKind.COLLECTIVE_REQUIRED: ("review", "notify", "hearing"),
-}
-# The steps at which a penalty may be proposed or changed: before the decision is made.
-PROPOSAL_STEPS: dict[str, tuple[str, ...]] = {
-    "penalty-general": ("investigate", "review", "notify", "hearing", "collective", "decide"),
-    "penalty-summary": ("identify", "decide"),
-}
-
-
 # --- what other apps hear of: a case moved, a document was issued ----------------------------------------------------
 
 
@@ -116,63 +100,18 @@ def _announce(event: CaseEvent) -> None:
         hook(event)
 
 
-# --- common checks -------------------------------------------------------------------------------------------------
-
-
-def _open_case(case: Case) -> tuple[Case, Process, Step]:
-    """``case`` locked for the rest of the transaction, its process and current step; refused once it is closed."""
-    case = Case.objects.select_for_update().select_related("agency", "item").get(pk=case.pk)
-    process = PROCESSES[case.process_key]
-    if case.state in process.ends:
-        raise InvalidTransition(f"案件{case.number}已办结（{process.step(case.state).name}），不能再办理或修改。")
-    return case, process, process.step(case.state)
-
-
-def _require_step_actor(actor: Any, case: Case, step: Step) -> None:
-    reason = actor_reason(actor, case, step)
-    if reason:
-        raise PermissionDenied(reason)
-
-
-def _case_officer(case: Case, officer: Officer | int) -> CaseOfficer:
-    officer_id = officer if isinstance(officer, int) else officer.pk
-    row = CaseOfficer.objects.filter(case=case, officer_id=officer_id, active=True).select_related("officer").first()
-    if row is None:
-        raise ValidationError({"officer": ["该执法人员不是本案的承办人员（或已回避）。"]})
-    return row
-
-
-def _aware(value: Any, name: str, label: str, errors: dict[str, list[str]], *, now: dt.datetime) -> dt.datetime:
-    if not isinstance(value, dt.datetime) or timezone.is_naive(value):
-        errors[name] = [f"请填写{label}（带时区的日期时间）。"]
-        return now
-    if value > now + FUTURE_SLACK:
-        errors[name] = [f"{label}不能晚于当前时间。"]
-    return value
-
-
-def _room(case: Case, room: RecordingPlace | None, errors: dict[str, list[str]]) -> RecordingPlace | None:
-    if room is None:
-        return None
-    fresh = RecordingPlace.objects.filter(pk=room.pk).first()
-    if fresh is None or fresh.agency_id != case.agency_id or fresh.status != PublicationStatus.PUBLISHED:
-        errors["room"] = ["该场所不在本机关已公示的音像记录场所清单中。"]
-        return None
-    return fresh
-
-
 # --- moving the case -----------------------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def case_advance(*, actor: Any, case: Case, target: str, note: str = "") -> Case:
     """Complete the current step and move ``case`` to ``target`` along a transition of its process."""
-    case, process, step = _open_case(case)
+    case, process, step = open_case(case)
     transition = next((t for t in process.exits(step.key) if t.target == target), None)
     if transition is None:
         names = "、".join(f"“{process.step(t.target).name}”" for t in process.exits(step.key))
         raise InvalidTransition(f"“{step.name}”之后只能进入{names}。")
-    _require_step_actor(actor, case, step)
+    require_action("advance", actor=actor, situation=Situation(case, process, step))
     now = timezone.now()
     blockers = transition_blockers(case, transition, actor=actor, now=now)
     if blockers:
@@ -188,8 +127,6 @@ def case_advance(*, actor: Any, case: Case, target: str, note: str = "") -> Case
     record(actor=actor, action="case.advance", subject=case, note=f"{text}（{note}）" if note else text)
     _announce(CaseEvent(actor=actor, case=case, kind="advance", source=step.key, target=transition.target, at=now))
     if case.closed_at is not None:
-        from sanxiang.cases.casefile import case_file_seal
-
         case_file_seal(actor=actor, case=case)
     return case
 
@@ -197,13 +134,8 @@ def case_advance(*, actor: Any, case: Case, target: str, note: str = "") -> Case
 @transaction.atomic
 def case_approve(*, actor: Any, case: Case, note: str = "") -> CaseApproval:
     """负责人批准 the current step (the ``head_approved`` gate), once per visit of the step."""
-    case, process, step = _open_case(case)
-    require_role(actor, case.agency, DECIDERS, "只有科室负责人或局领导可以审批。")
-    needs = "head_approved" in step.gates or any("head_approved" in t.gates for t in process.exits(step.key))
-    if not needs:
-        raise InvalidTransition(f"“{step.name}”不需要负责人审批。")
-    if CaseApproval.objects.filter(case=case, step_key=step.key, visit=case.visit).exists():
-        raise InvalidTransition(f"“{step.name}”已经审批。")
+    case, process, step = open_case(case)
+    require_action("approve", actor=actor, situation=Situation(case, process, step))
     approval = CaseApproval.objects.create(
         case=case,
         step_key=step.key,
@@ -221,23 +153,20 @@ def case_fact_record(
     *, actor: Any, case: Case, kind: str, occurred_at: dt.datetime | None = None, note: str = ""
 ) -> CaseFact:
     """Record a fact a gate needs (要求听证, 放弃陈述申辩, 收到陈述申辩, 须集体讨论) at the current step."""
-    from sanxiang.cases.gates import statement_deadline
 
-    case, _process, step = _open_case(case)
+    case, _process, step = open_case(case)
     if kind not in FactKind.values:
         raise ValidationError({"kind": ["未知的事项。"]})
     label = FactKind(kind).label
     if step.key not in FACT_STEPS[kind]:
         raise InvalidTransition(f"“{step.name}”环节不能记录“{label}”。")
     if kind == FactKind.COLLECTIVE_REQUIRED:
-        require_role(
-            actor, case.agency, (*DECIDERS, Role.LEGAL_REVIEWER), "只有负责人、局领导或法制审核人员可以提请集体讨论。"
-        )
+        require_role(actor, case.agency, COLLECTIVE_PROPOSERS, "只有负责人、局领导或法制审核人员可以提请集体讨论。")
     else:
-        _require_step_actor(actor, case, step)
+        require_step_actor(actor, case, step)
     now = timezone.now()
     errors: dict[str, list[str]] = {}
-    when = _aware(occurred_at or now, "occurred_at", "发生时间", errors, now=now)
+    when = aware(occurred_at or now, "occurred_at", "发生时间", errors, now=now)
     note = clean_text(note)
     if kind == FactKind.COLLECTIVE_REQUIRED and not note:
         errors["note"] = ["请说明须集体讨论的理由。"]
@@ -265,145 +194,6 @@ def case_fact_record(
     )
     record(actor=actor, action="case.fact", subject=fact, note=label)
     return fact
-
-
-# --- on site: certificates and recordings --------------------------------------------------------------------------
-
-
-@transaction.atomic
-def case_certificate_shown(
-    *,
-    actor: Any,
-    case: Case,
-    officer: Officer,
-    shown_at: dt.datetime,
-    place: str,
-    room: RecordingPlace | None = None,
-) -> CertificateShown:
-    """出示执法证件: ``officer`` of the case showed the certificate at ``shown_at`` at an on-site step."""
-    case, _process, step = _open_case(case)
-    _require_step_actor(actor, case, step)
-    if not step.on_site:
-        raise InvalidTransition(f"“{step.name}”不是现场执法环节。")
-    now = timezone.now()
-    errors: dict[str, list[str]] = {}
-    row = _case_officer(case, officer)
-    shown_at = _aware(shown_at, "shown_at", "出示时间", errors, now=now)
-    if "shown_at" not in errors:
-        reasons = officer_eligibility(
-            officer=row.officer, item=case.item, place_region=case.place_region, on=timezone.localdate(shown_at)
-        )
-        if reasons:
-            errors["officer"] = reasons
-    place = clean_text(place)
-    if not place:
-        errors["place"] = ["请填写地点。"]
-    room = _room(case, room, errors)
-    if errors:
-        raise ValidationError(errors)
-    shown = CertificateShown.objects.create(
-        case=case,
-        step_key=step.key,
-        visit=case.visit,
-        officer=row.officer,
-        shown_at=shown_at,
-        place=place,
-        room=room,
-        recorded_by=actor,
-        recorded_at=now,
-    )
-    record(actor=actor, action="case.certificate_shown", subject=shown, note=f"{row.officer.name} {step.name}")
-    return shown
-
-
-def _device_held(device: Device, officer: Officer, at: dt.datetime) -> bool:
-    """Whether ``officer`` held ``device`` at ``at`` (now, or in a finished use in the usage log)."""
-    if device.officer_id == officer.pk and device.assigned_at is not None and device.assigned_at <= at:
-        return True
-    return DeviceUsage.objects.filter(
-        device=device, officer=officer, checked_out_at__lte=at, returned_at__gte=at
-    ).exists()
-
-
-@transaction.atomic
-def case_recording_add(
-    *,
-    actor: Any,
-    case: Case,
-    sha256: str,
-    officer: Officer,
-    place: str,
-    started_at: dt.datetime,
-    ended_at: dt.datetime,
-    device: Device | None = None,
-    room: RecordingPlace | None = None,
-    full_process: bool = False,
-    note: str = "",
-) -> Recording:
-    """音像记录 of the current step: an evidence file already uploaded (``/api/v1/evidence/``) and its circumstances.
-
-    The file must be complete evidence (its hashes checked at upload); made with a body camera the officer held at
-    the time, or in a recorded room of the agency's AV list; by an officer of the case.
-    """
-    case, _process, step = _open_case(case)
-    _require_step_actor(actor, case, step)
-    now = timezone.now()
-    errors: dict[str, list[str]] = {}
-    blob = Blob.objects.filter(pk=clean_text(sha256).lower()).first()
-    if blob is None:
-        errors["sha256"] = ["证据库中没有该文件：请先上传音像文件，上传完成并校验通过后再登记。"]
-    row = _case_officer(case, officer)
-    started_at = _aware(started_at, "started_at", "开始时间", errors, now=now)
-    ended_at = _aware(ended_at, "ended_at", "结束时间", errors, now=now)
-    if "started_at" not in errors and "ended_at" not in errors and ended_at <= started_at:
-        errors["ended_at"] = ["结束时间应晚于开始时间。"]
-    place = clean_text(place)
-    if not place:
-        errors["place"] = ["请填写地点。"]
-    room = _room(case, room, errors)
-    if device is None and room is None and "room" not in errors:
-        errors["device"] = ["请选择执法记录仪，或选择音像记录场所。"]
-    if device is not None:
-        device = Device.objects.filter(pk=device.pk).first()
-        if device is None or device.agency_id != case.agency_id:
-            errors["device"] = ["该执法记录仪不属于本机关。"]
-        elif device.status == DeviceStatus.RETIRED:
-            errors["device"] = [f"执法记录仪{device.asset_number}已报废。"]
-        elif "started_at" not in errors and not _device_held(device, row.officer, started_at):
-            errors["device"] = [f"执法记录仪{device.asset_number}在开始时间未配发给{row.officer.name}。"]
-    if "started_at" not in errors:
-        reasons = officer_eligibility(
-            officer=row.officer, item=case.item, place_region=case.place_region, on=timezone.localdate(started_at)
-        )
-        if reasons:
-            errors["officer"] = reasons
-    if errors:
-        raise ValidationError(errors)
-    assert blob is not None
-    recording = Recording.objects.create(
-        case=case,
-        step_key=step.key,
-        visit=case.visit,
-        blob=blob,
-        officer=row.officer,
-        device=device,
-        room=room,
-        place=place,
-        started_at=started_at,
-        ended_at=ended_at,
-        full_process=bool(full_process),
-        note=clean_text(note),
-        recorded_by=actor,
-        recorded_at=now,
-    )
-    record(
-        actor=actor,
-        action="case.recording_add",
-        subject=recording,
-        note=f"{step.name} {row.officer.name}",
-        blob={"sha256": blob.sha256, "sm3": blob.sm3, "size": blob.size},
-    )
-    return recording
 
 
 # --- documents -----------------------------------------------------------------------------------------------------
@@ -458,8 +248,8 @@ def case_document_issue(
     *, actor: Any, case: Case, template_code: str, fields: dict[str, Any] | None = None
 ) -> IssuedDocument:
     """Issue a document of the current step, filled from the case and ``fields`` (what only the officer knows)."""
-    case, process, step = _open_case(case)
-    _require_step_actor(actor, case, step)
+    case, process, step = open_case(case)
+    require_action("document", actor=actor, situation=Situation(case, process, step))
     if template_code not in (*step.documents, *step.optional_documents):
         name = TEMPLATES[template_code].name if template_code in TEMPLATES else template_code
         raise InvalidTransition(f"“{step.name}”环节不制发{name}。")
@@ -507,7 +297,7 @@ def case_document_serve(
 ) -> DocumentService:
     """送达 a document of ``case`` (closed cases refuse, like every other record)."""
     with transaction.atomic():
-        case, _process, _step = _open_case(case)
+        case, _process, _step = open_case(case)
         if not CaseDocument.objects.filter(case=case, document_id=document.pk).exists():
             raise ValidationError({"document": ["该文书不属于本案。"]})
         return document_serve_record(
@@ -572,12 +362,8 @@ def case_penalty_propose(
     review. The summary procedure refuses a fine above its limits and any penalty but a warning or a fine
     (行政处罚法第五十一条).
     """
-    case, process, step = _open_case(case)
-    if process.kind != Kind.PENALTY:
-        raise InvalidTransition("只有行政处罚案件有拟处罚金额。")
-    if step.key not in PROPOSAL_STEPS.get(process.key, ()):
-        raise InvalidTransition(f"“{step.name}”环节不能确定或变更拟处罚金额。")
-    _require_step_actor(actor, case, step)
+    case, process, step = open_case(case)
+    require_action("penalty", actor=actor, situation=Situation(case, process, step))
     errors: dict[str, list[str]] = {}
     value = parse_yuan(amount)
     if value is None:
@@ -652,9 +438,9 @@ def case_penalty_propose(
 @transaction.atomic
 def case_deadline_extend(*, actor: Any, case: Case, deadline_key: str, days: int, reason: str) -> DeadlineExtension:
     """延长 a legal time limit of ``case`` with the head's approval, within what the definition allows."""
-    case, process, step = _open_case(case)
-    require_role(actor, case.agency, DECIDERS, "只有科室负责人或局领导可以批准延长期限。")
-    if deadline_key == "seizure_period" and step.key != "extend":
+    case, process, step = open_case(case)
+    require_action("extend", actor=actor, situation=Situation(case, process, step))
+    if deadline_key == SEIZURE_PERIOD and step.key != "extend":
         raise InvalidTransition("查封、扣押期限在“延长”环节批准延长。")
     deadline = next((s.deadline for s in process.steps if s.deadline and s.deadline.key == deadline_key), None)
     if deadline is None:
@@ -669,7 +455,7 @@ def case_deadline_extend(*, actor: Any, case: Case, deadline_key: str, days: int
         errors["reason"] = ["请说明延长理由。"]
     earlier = list(DeadlineExtension.objects.filter(case=case, deadline_key=deadline_key))
     if deadline.extension_days > 0 and not errors:
-        if deadline_key == "seizure_period" and earlier:
+        if deadline_key == SEIZURE_PERIOD and earlier:
             errors["deadline_key"] = ["查封、扣押期限只能延长一次（行政强制法第二十五条）。"]
         elif sum(e.days for e in earlier) + days > deadline.extension_days:
             errors["days"] = [f"该期限最多延长{deadline.extension_days}{deadline.count.label}。"]

@@ -36,16 +36,15 @@ from typing import Any
 from django.utils import timezone
 
 from sanxiang.cases.models import Case, FactKind, IssuedDocument
+from sanxiang.cases.onsite import case_certificate_shown, case_recording_add
 from sanxiang.cases.services import case_open
 from sanxiang.cases.workflow import (
     case_advance,
     case_approve,
-    case_certificate_shown,
     case_document_issue,
     case_document_serve,
     case_fact_record,
     case_penalty_propose,
-    case_recording_add,
 )
 from sanxiang.demo import data
 from sanxiang.disclosure.models import PublicationTask

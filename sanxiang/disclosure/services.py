@@ -23,9 +23,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from sanxiang.cases.documents import docx_text
 from sanxiang.cases.models import Case, CaseOfficer, CasePerson, IssuedDocument, Party, PartyKind, Sanction
 from sanxiang.cases.processes import PROCESSES, Kind
+from sanxiang.cases.rendering import docx_text
 from sanxiang.cases.workflow import CaseEvent
 from sanxiang.core import calendar, redaction
 from sanxiang.core.errors import InvalidTransition, ValidationError

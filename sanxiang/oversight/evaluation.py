@@ -35,7 +35,7 @@ from sanxiang.cases.models import (
 )
 from sanxiang.cases.processes import PROCESSES, Process, Step
 from sanxiang.cases.processes import Recording as Level
-from sanxiang.cases.services import MIN_OFFICERS, officer_eligibility
+from sanxiang.cases.rules import MIN_OFFICERS, officer_eligibility
 from sanxiang.core.values import parse_yuan
 from sanxiang.ledger.models import Entry
 from sanxiang.registry.docx.placeholders import TEMPLATES

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from sanxiang.cases.documents import document_verify
+from sanxiang.cases.verification import document_verify
 from sanxiang.core.errors import NotFound
 
 

@@ -8,9 +8,11 @@ class ReviewConfig(AppConfig):
 
     def ready(self) -> None:
         from sanxiang.cases.gates import register_gate
+        from sanxiang.cases.panels import register_case_panel
         from sanxiang.cases.workflow import register_proposal_hook
         from sanxiang.ledger.registry import register
         from sanxiang.review import gates, models, services
+        from sanxiang.review.panels import legal_review_panel
 
         for model in (
             models.MajorDecisionRule,
@@ -26,3 +28,4 @@ class ReviewConfig(AppConfig):
         register_gate("collective_discussion_required", gates.collective_discussion_required)
         register_gate("collective_discussion_held", gates.collective_discussion_held)
         register_proposal_hook(services.assessment_record)
+        register_case_panel("legal_review", legal_review_panel)

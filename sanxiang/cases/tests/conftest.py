@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 
 from sanxiang.cases.models import Case, CaseOfficer
+from sanxiang.cases.onsite import case_certificate_shown, case_recording_add
 from sanxiang.cases.services import case_open
-from sanxiang.cases.workflow import case_certificate_shown, case_recording_add
 from sanxiang.conftest import Bureau, make_user
 from sanxiang.ledger.evidence import blob_store
 from sanxiang.ledger.models import Blob

@@ -13,13 +13,13 @@ import pytest
 
 from sanxiang.cases.models import Case, CaseOfficer, CasePerson, Party, RecusalDecision
 from sanxiang.cases.processes import PROCESSES
+from sanxiang.cases.rules import officer_eligibility
 from sanxiang.cases.selectors import access_case, case_officers_short, cases_visible_to
 from sanxiang.cases.services import (
     case_officer_add,
     case_open,
     case_recusal_decide,
     case_recusal_request,
-    officer_eligibility,
 )
 from sanxiang.conftest import Bureau
 from sanxiang.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError

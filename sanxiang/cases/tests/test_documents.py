@@ -27,16 +27,11 @@ from docx import Document
 from PIL import Image
 from pyzbar.pyzbar import decode
 
-from sanxiang.cases import documents
-from sanxiang.cases.documents import (
-    DocumentConversionError,
-    document_issue,
-    document_number_next,
-    document_serve_record,
-    verification_path,
-    verification_url,
-)
+from sanxiang.cases import documents, rendering
+from sanxiang.cases.documents import document_issue, document_serve_record
 from sanxiang.cases.models import DocumentNumberSequence, DocumentService, IssuedDocument
+from sanxiang.cases.numbering import document_number_next
+from sanxiang.cases.rendering import DocumentConversionError, verification_path, verification_url
 from sanxiang.conftest import Bureau, make_user
 from sanxiang.core.errors import PermissionDenied, ValidationError
 from sanxiang.core.models import PublicationStatus
@@ -277,7 +272,7 @@ def test_an_order_that_omits_the_remedies_is_not_issued(bureau: Bureau, fake_pdf
 
 
 def test_the_standard_notice_states_the_right_to_state_and_defend(bureau: Bureau, fake_pdf: list[bytes]) -> None:
-    from sanxiang.cases.documents import missing_wording, template_source
+    from sanxiang.cases.rendering import missing_wording, template_source
 
     source = template_source(bureau.agency, "penalty_notice")
     rendered = render(io.BytesIO(source.data), sample_context("penalty_notice"))
@@ -340,9 +335,9 @@ def test_failed_conversion_rolls_back_the_number(bureau: Bureau, monkeypatch: py
 
 
 def test_missing_libreoffice_is_a_clear_chinese_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(documents.shutil, "which", lambda name: None)
+    monkeypatch.setattr(rendering.shutil, "which", lambda name: None)
     with pytest.raises(DocumentConversionError, match="未安装 LibreOffice"):
-        documents.docx_to_pdf(b"PK")
+        rendering.docx_to_pdf(b"PK")
 
 
 # --- service (送达) --------------------------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def test_tasks_show_overdue_deadlines(case_world: CaseWorld, monkeypatch: Any) -
     case = w.open()
     later = timezone.localdate() + dt.timedelta(days=120)  # the 90-day case limit has passed by then
     monkeypatch.setattr(
-        "sanxiang.cases.views.deadlines_attention",
+        "sanxiang.cases.views.lists.deadlines_attention",
         lambda user: deadlines.deadlines_attention(user, today=later),
     )
     text = client_for(w.bureau.head).get(url("case_tasks")).content.decode()

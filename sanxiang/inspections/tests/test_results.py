@@ -13,13 +13,12 @@ import pytest
 from django.utils import timezone
 
 from sanxiang.cases.models import Case, CaseOfficer
+from sanxiang.cases.onsite import case_certificate_shown, case_recording_add
 from sanxiang.cases.tests.conftest import upload
 from sanxiang.cases.workflow import (
     case_advance,
     case_approve,
-    case_certificate_shown,
     case_document_issue,
-    case_recording_add,
 )
 from sanxiang.core import calendar
 from sanxiang.core.errors import ValidationError

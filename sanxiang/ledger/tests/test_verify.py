@@ -30,16 +30,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sanxiang.cases.documents import document_issue, document_serve_record
+from sanxiang.cases.onsite import case_certificate_shown, case_recording_add
 from sanxiang.cases.services import case_open, case_recusal_decide, case_recusal_request
 from sanxiang.cases.workflow import (
     case_advance,
     case_approve,
-    case_certificate_shown,
     case_deadline_extend,
     case_document_issue,
     case_fact_record,
     case_penalty_propose,
-    case_recording_add,
 )
 from sanxiang.conftest import Bureau
 from sanxiang.core.canonical import canonical_json
