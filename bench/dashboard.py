@@ -14,12 +14,12 @@
    (the dashboard does not read them). Cached: SQLite in ``var/bench/dashboard-v1/db.sqlite3`` (quick:
    ``dashboard-v1-quick``), reused while the generator version is the same; with ``DATABASE_URL`` set, generated
    once into that PostgreSQL database, marked by the table ``bench_dashboard_marker``. Generation is not timed.
-2. The dashboard's monthly summary (``oversight.dashboard_summary``) is computed from the generated records, as
+2. The dashboard's monthly summary (``oversight.dashboard.summary``) is computed from the generated records, as
    ``sanxiang dashboard-rebuild`` does (the bulk-written records went around the services, so nothing noted them):
    timed and reported on its own line, not part of a page's time.
 3. Timing: for three signed-in staff members — a leader of one agency, a supervisor of a body supervising 10
    agencies, the deployment administrator — every page the dashboard exposes (the named routes of
-   ``sanxiang/oversight/dashboard_urls.py`` without arguments, found through the root urlconf; while there are none,
+   ``sanxiang/oversight/dashboard/urls.py`` without arguments, found through the root urlconf; while there are none,
    the annual statistics page ``/staff/oversight/annual/``), each run with every Django cache cleared (and the
    dashboard's ``clear_memo()`` hook if it has one), rendered through ``django.test.Client`` (GET, status 200): best
    and median of 3 runs, the number of SQL queries (``CaptureQueriesContext``) and the bytes. Goal: every page < 500 ms.
@@ -855,9 +855,9 @@ FALLBACK_PAGES = ["oversight:annual"]  # timed while the dashboard has no routes
 
 
 def _dashboard_routes() -> list[str]:
-    """``namespace:name`` of every argument-free named route of sanxiang/oversight/dashboard_urls.py (as mounted)."""
+    """``namespace:name`` of every argument-free named route of sanxiang/oversight/dashboard/urls.py (as mounted)."""
     try:
-        import sanxiang.oversight.dashboard_urls as dashboard_urls  # type: ignore[import-not-found,unused-ignore]
+        import sanxiang.oversight.dashboard.urls as dashboard_urls  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return []
     from django.urls import URLPattern, URLResolver, get_resolver
@@ -898,7 +898,7 @@ def _clear_caches() -> None:
 
     for cache in caches.all():
         cache.clear()
-    for module_name in ("sanxiang.oversight.dashboard", "sanxiang.oversight.dashboard_views"):
+    for module_name in ("sanxiang.oversight.dashboard.page", "sanxiang.oversight.dashboard.views"):
         try:
             module = importlib.import_module(module_name)
         except ImportError:
@@ -917,7 +917,7 @@ def bench_pages(report: Report, sizes: Sizes, only: list[str]) -> None:
     routes = _dashboard_routes()
     fallback = not routes
     if fallback:
-        log("sanxiang/oversight/dashboard_urls.py has no routes yet: timing the annual statistics page instead")
+        log("sanxiang/oversight/dashboard/urls.py has no routes yet: timing the annual statistics page instead")
         routes = list(FALLBACK_PAGES)
     if only:
         routes = [r for r in routes if any(o in r for o in only)]
@@ -974,13 +974,13 @@ def bench_pages(report: Report, sizes: Sizes, only: list[str]) -> None:
 
 
 def build_summary() -> float:
-    """The dashboard's monthly summary (oversight.dashboard_summary), computed from the generated records as
+    """The dashboard's monthly summary (oversight.dashboard.summary), computed from the generated records as
     ``sanxiang dashboard-rebuild`` does: the bulk-written records went around the services, so nothing noted them.
     Timed and reported, not part of a page's time (a deployment keeps the summary up to date as records change)."""
-    from sanxiang.oversight import dashboard_summary
+    from sanxiang.oversight.dashboard.summary.refresh import rebuild
 
     started = time.perf_counter()
-    months = dashboard_summary.rebuild()
+    months = rebuild()
     elapsed = time.perf_counter() - started
     log(f"monthly summary: {months:,} agency-months computed in {elapsed:.1f} s")
     return elapsed
@@ -1000,12 +1000,12 @@ def bench_after_changes(report: Report) -> None:
 
     from sanxiang.cases.models import Case
     from sanxiang.org.models import User
-    from sanxiang.oversight import dashboard_summary
+    from sanxiang.oversight.dashboard.dates import month_of
     from sanxiang.oversight.models import DashboardChange
 
     rng = random.Random(7)
     pks = list(Case.objects.order_by("pk").values_list("pk", flat=True))
-    month = dashboard_summary.month_of(timezone.localdate())
+    month = month_of(timezone.localdate())
     client = Client()
     client.force_login(User.objects.get(username="bench-admin"))
     times = []

@@ -25,9 +25,9 @@ class OversightConfig(AppConfig):
         from sanxiang.oversight.evaluation_services import on_case_event
 
         register_case_event_hook(on_case_event)
-        # The dashboard's monthly summary notes every recorded change of a case or complaint (dashboard_summary).
+        # The dashboard's monthly summary notes every recorded change of a case or complaint.
         from sanxiang.ledger.registry import register_record_listener
-        from sanxiang.oversight.dashboard_summary import on_recorded
+        from sanxiang.oversight.dashboard.summary.changes import on_recorded
 
         register_record_listener(on_recorded)
 

@@ -247,7 +247,7 @@ class SupervisionFinding(models.Model):
         return f"{self.agency_id} {self.found_on}"
 
 
-# --- dashboard summary (issue 8; oversight.dashboard_summary) --------------------------------------------------------
+# --- dashboard summary (issue 8; oversight.dashboard.summary) --------------------------------------------------------
 
 
 class DashboardMonth(models.Model):

@@ -9,6 +9,6 @@ urlpatterns = [
     path("annual/", views.annual_page, name="annual"),
     path("annual/publish/", views.annual_publish, name="annual_publish"),
     path("evaluation/", include("sanxiang.oversight.evaluation_urls")),
-    path("dashboard/", include("sanxiang.oversight.dashboard_urls")),
+    path("dashboard/", include("sanxiang.oversight.dashboard.urls")),
     path("rollout/", include("sanxiang.oversight.rollout_urls")),
 ]

@@ -28,7 +28,10 @@ from sanxiang.disclosure.models import Publication, PublicationTask
 from sanxiang.inspections import models as im
 from sanxiang.ledger.models import Blob
 from sanxiang.org.models import Agency, Department, DepartmentKind
-from sanxiang.oversight import dashboard, dashboard_summary
+from sanxiang.oversight.dashboard.chart import Chart, rate
+from sanxiang.oversight.dashboard.page import CHART_KEYS, charts_for
+from sanxiang.oversight.dashboard.scopes import Scope, Window, scope_for, scopes_for, window
+from sanxiang.oversight.dashboard.summary.refresh import rebuild
 from sanxiang.oversight.models import CaseEvaluation, EvaluationChecklist
 from sanxiang.registry.models import EnforcementItem, Officer
 from sanxiang.review.models import LegalReview, MajorAssessment
@@ -308,23 +311,23 @@ def world(bureau: Bureau) -> World:
 PAGE_QUERIES = 30
 
 
-def scope_of(*agencies: Agency) -> dashboard.Scope:
-    return dashboard.Scope("test", "test", "test", tuple(a.pk for a in agencies))
+def scope_of(*agencies: Agency) -> Scope:
+    return Scope("test", "test", "test", tuple(a.pk for a in agencies))
 
 
-def charts(scope: dashboard.Scope) -> dict[str, dashboard.Chart]:
-    return {c.key: c for c in dashboard.charts_for(scope)}
+def charts(scope: Scope) -> dict[str, Chart]:
+    return {c.key: c for c in charts_for(scope)}
 
 
 # --- expected figures, from the rows written -------------------------------------------------------------------------
 
 
-def in_window(moment: dt.datetime | None, w: dashboard.Window) -> bool:
+def in_window(moment: dt.datetime | None, w: Window) -> bool:
     return moment is not None and w.start <= moment < w.end
 
 
 def expected_case_rows(world: World, ids: set[int], what: str) -> list[list[Any]]:
-    w = dashboard.window()
+    w = window()
     kinds = list(Kind)
     rows = []
     for first in w.months:
@@ -351,7 +354,7 @@ def test_cases_and_fines_by_month_and_kind(world: World) -> None:
     both = charts(scope_of(a, b))
     assert both["cases_opened"].rows == expected_case_rows(world, {a.pk, b.pk}, "opened")
     assert sum(r[-1] for r in both["cases_opened"].rows) > sum(r[-1] for r in got["cases_opened"].rows)
-    w = dashboard.window()
+    w = window()
     fines = []
     for first in w.months:
         label = f"{first.year}-{first.month:02d}"
@@ -372,7 +375,7 @@ def test_cases_and_fines_by_month_and_kind(world: World) -> None:
 @pytest.mark.django_db
 def test_on_time_rates(world: World) -> None:
     a = world.bureau.agency
-    w = dashboard.window()
+    w = window()
     rows = {row[0]: row[1:5] for row in charts(scope_of(a))["timeliness"].rows}
     today = world.today
     # the 90-day decision limit: general-procedure penalties opened in the window
@@ -438,14 +441,12 @@ def test_on_time_rates(world: World) -> None:
 @pytest.mark.django_db
 def test_major_decisions_reviewed_and_exceptions_linked(world: World) -> None:
     a = world.bureau.agency
-    w = dashboard.window()
+    w = window()
     majors = [c for c in world.cases if c["agency"] == a.pk and c["major"] and in_window(c["decided"], w)]
     missing = sorted((c for c in majors if not c["reviewed"]), key=lambda c: (c["decided"], c["pk"]))
-    got = {c.key: c for c in dashboard.charts_for(scope_of(a), case_url=lambda pk: f"/case/{pk}/")}
+    got = {c.key: c for c in charts_for(scope_of(a), case_url=lambda pk: f"/case/{pk}/")}
     total, reviewed = len(majors), len(majors) - len(missing)
-    assert got["major_review"].rows == [
-        ["重大执法决定", total, reviewed, len(missing), dashboard.rate(reviewed, total)]
-    ]
+    assert got["major_review"].rows == [["重大执法决定", total, reviewed, len(missing), rate(reviewed, total)]]
     assert missing, "the world has a major decision without review"
     assert [row[0] for row in got["major_exceptions"].rows] == [cm.Case.objects.get(pk=c["pk"]).number for c in missing]
     assert got["major_exceptions"].links == {i: f"/case/{c['pk']}/" for i, c in enumerate(missing)}
@@ -454,7 +455,7 @@ def test_major_decisions_reviewed_and_exceptions_linked(world: World) -> None:
 @pytest.mark.django_db
 def test_recordings_and_evaluation_by_department(world: World) -> None:
     a = world.bureau.agency
-    w = dashboard.window()
+    w = window()
     got = charts(scope_of(a))
     evaluations = [e for e in world.evaluations if e["agency"] == a.pk and in_window(e["closed"], w)]
     rec: dict[str, list[int]] = {}
@@ -462,11 +463,11 @@ def test_recordings_and_evaluation_by_department(world: World) -> None:
         result = next(p["result"] for p in e["points"] if p["key"] == "recordings")
         if result != "na":
             rec.setdefault(world.departments[e["department"]].name, [0, 0])[result == "fail"] += 1
-    expected = sorted([name, p + f, p, f, dashboard.rate(p, p + f)] for name, (p, f) in rec.items())
+    expected = sorted([name, p + f, p, f, rate(p, p + f)] for name, (p, f) in rec.items())
     passed, failed = sum(v[0] for v in rec.values()), sum(v[1] for v in rec.values())
     assert got["recordings"].rows == [
         *expected,
-        ["合计", passed + failed, passed, failed, dashboard.rate(passed, passed + failed)],
+        ["合计", passed + failed, passed, failed, rate(passed, passed + failed)],
     ]
     assert failed and passed
     scores: dict[str, list[Any]] = {}
@@ -476,7 +477,7 @@ def test_recordings_and_evaluation_by_department(world: World) -> None:
         s[1] += e["score"]
         s[2] += sum(p["result"] == "fail" for p in e["points"])
     assert got["evaluation"].rows == sorted(
-        [name, n, dashboard.rate(int(total * 100), n * 100 * 100), failed_points]
+        [name, n, rate(int(total * 100), n * 100 * 100), failed_points]
         for name, (n, total, failed_points) in scores.items()
     )
 
@@ -538,9 +539,9 @@ def test_inspection_coverage(world: World) -> None:
     a, b = world.bureau.agency, world.bureau.other_agency
     single = charts(scope_of(a))["inspections"].rows
     # quotas: 3 of risk A (4 in the pool) + ceil(0.5 × 6 of risk B) = 6 a draw, two draws not cancelled
-    assert single == [["P-A8 年度计划", 12, 6, 4, dashboard.rate(4, 12)]]
+    assert single == [["P-A8 年度计划", 12, 6, 4, rate(4, 12)]]
     both = charts(scope_of(a, b))["inspections"].rows
-    assert both == sorted([[a.name, 12, 6, 4, dashboard.rate(4, 12)], [b.name, 12, 6, 4, dashboard.rate(4, 12)]])
+    assert both == sorted([[a.name, 12, 6, 4, rate(4, 12)], [b.name, 12, 6, 4, rate(4, 12)]])
 
 
 @pytest.mark.django_db
@@ -562,15 +563,15 @@ def test_inspection_quota_counts_only_the_plans_sectors(world: World) -> None:
 @pytest.mark.django_db
 def test_scopes_follow_roles(bureau: Bureau) -> None:
     a, b = bureau.agency, bureau.other_agency
-    assert [s.key for s in dashboard.scopes_for(bureau.leader)] == [f"agency:{a.pk}"]
-    supervisor = dashboard.scopes_for(bureau.supervisor)
+    assert [s.key for s in scopes_for(bureau.leader)] == [f"agency:{a.pk}"]
+    supervisor = scopes_for(bureau.supervisor)
     body = bureau.supervisor.role_assignments.get().agency_id
     assert [(s.key, s.agency_ids) for s in supervisor] == [(f"supervised:{body}", (a.pk,)), (f"agency:{a.pk}", (a.pk,))]
-    assert [s.key for s in dashboard.scopes_for(bureau.outsider)] == [f"agency:{b.pk}"]
-    admin = dashboard.scopes_for(bureau.superuser)
+    assert [s.key for s in scopes_for(bureau.outsider)] == [f"agency:{b.pk}"]
+    admin = scopes_for(bureau.superuser)
     assert admin[0].key == "all" and set(admin[0].agency_ids) == {a.pk, b.pk}
-    assert dashboard.scope_for(bureau.leader, f"agency:{b.pk}") is None
-    assert dashboard.scope_for(bureau.supervisor, "all") is None
+    assert scope_for(bureau.leader, f"agency:{b.pk}") is None
+    assert scope_for(bureau.supervisor, "all") is None
 
 
 @pytest.mark.django_db
@@ -611,7 +612,7 @@ def test_csv_equals_the_table(world: World) -> None:
     scope = f"agency:{world.bureau.agency.pk}"
     page = client.get(reverse("oversight:dashboard"), {"scope": scope})
     tables = {item["chart"].key: item["chart"] for item in page.context["charts"]}
-    assert set(tables) == set(dashboard.CHART_KEYS)
+    assert set(tables) == set(CHART_KEYS)
     html = page.content.decode()
     for key, chart in tables.items():
         assert f"{reverse('oversight:dashboard_csv', args=[key])}?scope={scope.replace(':', '%3A')}" in html
@@ -639,7 +640,7 @@ def test_query_count_is_bounded(world: World, django_assert_max_num_queries: Any
     with django_assert_max_num_queries(PAGE_QUERIES) as first:
         assert client.get(reverse("oversight:dashboard")).status_code == 200
     build_world(world.bureau, seed=9)  # twice the records, written outside the services
-    dashboard_summary.rebuild()
+    rebuild()
     with django_assert_max_num_queries(PAGE_QUERIES) as second:
         assert client.get(reverse("oversight:dashboard")).status_code == 200
     assert len(second) == len(first)
@@ -667,7 +668,7 @@ def test_decisions_counted_as_the_annual_statistics_count_them(bureau: Bureau) -
         Spec("b", "licence", ago(40), ago(30)),
     ]
     prepare(bureau, specs)
-    w = dashboard.window()
+    w = window()
     period = annual.Period(year=0, start=w.start, end=w.end)
     expected = dict.fromkeys(Kind, 0)
     for case in annual.decided_cases(period, [bureau.agency.pk]):

@@ -1,4 +1,4 @@
-"""The dashboard's monthly summary (``oversight.dashboard_summary``) follows the records it is computed from: changes
+"""The dashboard's monthly summary (``oversight.dashboard.summary``) follows the records it is computed from: changes
 made through the services are noted in their transactions and the months they touch recomputed before the page
 reads them, so a page shows exactly what a rebuild from the records shows; a change of definitions recomputes the
 rows; months leave nothing behind."""
@@ -15,18 +15,20 @@ from sanxiang.conftest import Bureau
 from sanxiang.ledger.tests.conftest import ledgered_bureau  # noqa: F401 - fixture
 from sanxiang.ledger.tests.test_verify import ledger_dirs, world  # noqa: F401 - fixtures
 from sanxiang.org.models import Agency
-from sanxiang.oversight import dashboard, dashboard_summary
+from sanxiang.oversight.dashboard.page import charts_for
+from sanxiang.oversight.dashboard.scopes import Scope, window
+from sanxiang.oversight.dashboard.summary.refresh import fingerprint, rebuild, recompute
 from sanxiang.oversight.models import DashboardChange, DashboardMonth
 from sanxiang.oversight.tests.test_dashboard import build_world
 
 
-def deployment() -> dashboard.Scope:
+def deployment() -> Scope:
     ids = tuple(Agency.objects.filter(is_enforcement_body=True).order_by("pk").values_list("pk", flat=True))
-    return dashboard.Scope("all", "deployment", "全部", ids)
+    return Scope("all", "deployment", "全部", ids)
 
 
-def tables(scope: dashboard.Scope, **kwargs: Any) -> dict[str, list[list[Any]]]:
-    return {c.key: c.rows for c in dashboard.charts_for(scope, **kwargs)}
+def tables(scope: Scope, **kwargs: Any) -> dict[str, list[list[Any]]]:
+    return {c.key: c.rows for c in charts_for(scope, **kwargs)}
 
 
 def total(rows: list[list[Any]]) -> int:
@@ -38,8 +40,8 @@ def summary_before(ledgered_bureau: Bureau) -> dict[str, list[list[Any]]]:  # no
     """The summary of every month of the window, computed before ``world`` makes its records (ask for this fixture
     before ``world``)."""
     scope = deployment()
-    w = dashboard.window()
-    dashboard_summary.recompute([(a, m) for a in scope.agency_ids for m in w.months])
+    w = window()
+    recompute([(a, m) for a in scope.agency_ids for m in w.months])
     return tables(scope)
 
 
@@ -55,7 +57,7 @@ def test_changes_made_through_the_services_reach_the_page(summary_before: Any, w
     assert not DashboardChange.objects.exists()  # consumed
     assert total(kept["cases_opened"]) > total(summary_before["cases_opened"]) == 0
     assert kept != summary_before
-    dashboard_summary.rebuild()
+    rebuild()
     assert tables(scope) == kept
 
 
@@ -66,11 +68,11 @@ def test_a_change_of_definitions_recomputes_the_rows(bureau: Bureau, settings: A
     build_world(bureau)
     scope = deployment()
     before = tables(scope)["timeliness"][0]
-    stamp = dashboard_summary.fingerprint()
+    stamp = fingerprint()
     settings.SANXIANG_DEADLINE_DAYS = {"case_decision": 1}
-    assert dashboard_summary.fingerprint() != stamp
+    assert fingerprint() != stamp
     after = tables(scope)["timeliness"][0]
-    assert set(DashboardMonth.objects.values_list("fingerprint", flat=True)) == {dashboard_summary.fingerprint()}
+    assert set(DashboardMonth.objects.values_list("fingerprint", flat=True)) == {fingerprint()}
     # With one day to decide, decisions made days after opening are late: fewer on time, more late.
     assert after[1] < before[1]
     assert after[2] > before[2]
@@ -93,10 +95,10 @@ def test_overdue_follows_the_date_without_recomputing(bureau: Bureau) -> None:
 @pytest.mark.django_db
 def test_a_rebuild_writes_every_month_once(bureau: Bureau) -> None:
     build_world(bureau)
-    months = dashboard_summary.rebuild()
+    months = rebuild()
     rows = DashboardMonth.objects.count()
     assert months == rows > 12
-    assert dashboard_summary.rebuild() == months
+    assert rebuild() == months
     assert DashboardMonth.objects.count() == rows
 
 
@@ -127,7 +129,7 @@ def test_an_assignee_who_is_an_officer_is_one_person(bureau: Bureau) -> None:
     from sanxiang.registry.models import Officer
 
     build_world(bureau)
-    scope = dashboard.Scope("a", "agency", "a", (bureau.agency.pk,))
+    scope = Scope("a", "agency", "a", (bureau.agency.pk,))
     rows = {r[0]: r[1:4] for r in tables(scope)["overdue_officers"]}
     name = next(n for n, counts in rows.items() if counts[0] > 0)
     officer = Officer.objects.get(agency=bureau.agency, name=name)
@@ -138,7 +140,7 @@ def test_an_assignee_who_is_an_officer_is_one_person(bureau: Bureau) -> None:
     ).exclude(state="refused")
     assert late.exists()
     Complaint.objects.filter(pk=late.first().pk).update(assignee=user)  # type: ignore[union-attr]
-    dashboard_summary.rebuild()
+    rebuild()
     after = {r[0]: r[1:4] for r in tables(scope)["overdue_officers"]}
     assert after[name] == [rows[name][0], rows[name][1], rows[name][2] + 1]
     assert "用户显示名" not in after
